@@ -1,0 +1,202 @@
+import type pg from "pg";
+import type { EventStore, Position, RecordedEvent } from "../eventstore/port.ts";
+import { inTransaction } from "./generations.ts";
+import { physicalTableName, type ProjectionDefinition } from "./projection.ts";
+
+/** Decodes events before a projection sees them, such as decrypting personal fields. */
+export type EventDecoder = (events: RecordedEvent[]) => Promise<RecordedEvent[]>;
+
+export type BatchOutcome =
+  | { kind: "applied"; count: number; position: Position; caughtUp: boolean }
+  | { kind: "busy" }
+  | { kind: "retired" }
+  | { kind: "failed"; error: unknown };
+
+// Advisory lock class for batch ownership; the second key is a hash of projection and generation.
+const batchLockClass = 7_341_003;
+const defaultBatchSize = 500;
+
+export interface BatchContext {
+  pool: pg.Pool;
+  store: EventStore;
+  decode: EventDecoder;
+  /** Failed attempts per event id, kept by the runner across batches. */
+  attempts: Map<string, number>;
+}
+
+/**
+ * Applies the next batch of events to one generation, moving its checkpoint in the same
+ * transaction. Another process that owns the generation's lock makes this return `busy`.
+ * When the batch fails, the events are retried one by one so that a single bad event is
+ * dead-lettered after its retry budget and the rest still apply.
+ */
+export async function applyNextBatch(
+  context: BatchContext,
+  definition: ProjectionDefinition,
+  generation: number,
+): Promise<BatchOutcome> {
+  const limit = definition.batchSize ?? defaultBatchSize;
+  let pending: { events: RecordedEvent[]; from: Position; to: Position } | undefined;
+
+  try {
+    const outcome = await inTransaction(context.pool, async (tx) => {
+      const from = await lockCheckpoint(tx, definition.name, generation);
+      if (typeof from !== "string") return from;
+
+      const page = await context.store.readAll({
+        after: from,
+        types: definition.eventTypes,
+        limit,
+      });
+      if (page.events.length === 0 && context.store.comparePositions(page.position, from) <= 0) {
+        return { kind: "applied", count: 0, position: from, caughtUp: true } as const;
+      }
+
+      pending = { events: page.events, from, to: page.position };
+      const events = await context.decode(page.events);
+      await definition.apply(events, { tx, table: tableNamer(generation) });
+      await moveCheckpoint(tx, definition.name, generation, page.position, events.length);
+      const caughtUp = page.events.length < limit;
+      return { kind: "applied", count: events.length, position: page.position, caughtUp } as const;
+    });
+    for (const event of pending?.events ?? []) context.attempts.delete(event.eventId);
+    return outcome;
+  } catch (error) {
+    if (!pending || pending.events.length === 0) return { kind: "failed", error };
+    return applyOneByOne(context, definition, generation, pending);
+  }
+}
+
+async function applyOneByOne(
+  context: BatchContext,
+  definition: ProjectionDefinition,
+  generation: number,
+  batch: { events: RecordedEvent[]; from: Position; to: Position },
+): Promise<BatchOutcome> {
+  const maxAttempts = definition.maxAttempts ?? 3;
+  let applied = 0;
+
+  for (const event of batch.events) {
+    const result = await inTransaction(context.pool, async (tx) => {
+      const from = await lockCheckpoint(tx, definition.name, generation);
+      if (typeof from !== "string") return from;
+      if (context.store.comparePositions(from, event.position) >= 0) return "skipped" as const;
+
+      await tx.query("SAVEPOINT apply_event");
+      try {
+        const [decoded] = await context.decode([event]);
+        await definition.apply([decoded!], { tx, table: tableNamer(generation) });
+        await moveCheckpoint(tx, definition.name, generation, event.position, 1);
+        context.attempts.delete(event.eventId);
+        return "applied" as const;
+      } catch (error) {
+        await tx.query("ROLLBACK TO SAVEPOINT apply_event");
+        const attempts = (context.attempts.get(event.eventId) ?? 0) + 1;
+        context.attempts.set(event.eventId, attempts);
+        if (attempts < maxAttempts) {
+          await recordError(tx, definition.name, generation, error);
+          return { kind: "failed", error } as const;
+        }
+        await deadLetter(tx, definition.name, generation, event, attempts, error);
+        await moveCheckpoint(tx, definition.name, generation, event.position, 0);
+        context.attempts.delete(event.eventId);
+        return "dead_lettered" as const;
+      }
+    });
+    if (typeof result !== "string") return result;
+    if (result === "applied") applied += 1;
+  }
+
+  // Events of other types may follow the last event up to the page's position.
+  await inTransaction(context.pool, async (tx) => {
+    const from = await lockCheckpoint(tx, definition.name, generation);
+    if (typeof from === "string" && context.store.comparePositions(from, batch.to) < 0) {
+      await moveCheckpoint(tx, definition.name, generation, batch.to, 0);
+    }
+  });
+  return { kind: "applied", count: applied, position: batch.to, caughtUp: false };
+}
+
+async function lockCheckpoint(
+  tx: pg.PoolClient,
+  projection: string,
+  generation: number,
+): Promise<Position | { kind: "busy" } | { kind: "retired" }> {
+  const { rows: lock } = await tx.query<{ locked: boolean }>(
+    "SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked",
+    [batchLockClass, `${projection}:${generation}`],
+  );
+  if (!lock[0]!.locked) return { kind: "busy" };
+
+  const { rows } = await tx.query<{ position: string; state: string }>(
+    "SELECT position, state FROM projection_checkpoints WHERE projection = $1 AND generation = $2 FOR UPDATE",
+    [projection, generation],
+  );
+  const row = rows[0];
+  if (!row || row.state === "retired") return { kind: "retired" };
+  return row.position;
+}
+
+async function moveCheckpoint(
+  tx: pg.PoolClient,
+  projection: string,
+  generation: number,
+  position: Position,
+  applied: number,
+): Promise<void> {
+  await tx.query(
+    `UPDATE projection_checkpoints
+     SET position = $3, events_applied = events_applied + $4, last_error = NULL, updated_at = now()
+     WHERE projection = $1 AND generation = $2`,
+    [projection, generation, position, applied],
+  );
+}
+
+async function recordError(
+  tx: pg.PoolClient,
+  projection: string,
+  generation: number,
+  error: unknown,
+): Promise<void> {
+  await tx.query(
+    "UPDATE projection_checkpoints SET last_error = $3, updated_at = now() WHERE projection = $1 AND generation = $2",
+    [projection, generation, describeError(error)],
+  );
+}
+
+async function deadLetter(
+  tx: pg.PoolClient,
+  projection: string,
+  generation: number,
+  event: RecordedEvent,
+  attempts: number,
+  error: unknown,
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO projection_dead_letters
+       (projection, generation, event_id, stream_id, stream_version, event_type, position, attempts, error)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (projection, generation, event_id) DO UPDATE
+       SET attempts = EXCLUDED.attempts, error = EXCLUDED.error, failed_at = now()`,
+    [
+      projection,
+      generation,
+      event.eventId,
+      event.streamId,
+      event.streamVersion,
+      event.type,
+      event.position,
+      attempts,
+      describeError(error),
+    ],
+  );
+}
+
+function tableNamer(generation: number) {
+  return (name: string) => physicalTableName(name, generation);
+}
+
+function describeError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.slice(0, 1000);
+}

@@ -1,0 +1,196 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type pg from "pg";
+import type { Logger } from "pino";
+import type { EventStore, Position } from "../eventstore/port.ts";
+import { applyNextBatch, type BatchContext, type EventDecoder } from "./batch.ts";
+import {
+  ensureGenerations,
+  loadGenerations,
+  promoteGeneration,
+  startRebuild,
+} from "./generations.ts";
+import type { ProjectionDefinition } from "./projection.ts";
+import { readProjectionStatus, type ProjectionStatus } from "./status.ts";
+
+export interface ProjectionRunnerOptions {
+  pool: pg.Pool;
+  store: EventStore;
+  projections: readonly ProjectionDefinition[];
+  logger: Logger;
+  decode?: EventDecoder;
+  /** Longest wait between polls when no wake-up arrives. */
+  pollIntervalMs?: number;
+}
+
+const maxBackoffMs = 30_000;
+
+/**
+ * Runs projections: each generation catches up in batches, then follows new events, woken by
+ * the store's append signal and by polling. Several runners may run at once; advisory locks
+ * give each generation one owner at a time.
+ */
+export class ProjectionRunner {
+  readonly #options: ProjectionRunnerOptions;
+  readonly #byName: Map<string, ProjectionDefinition>;
+  readonly #context: BatchContext;
+  readonly #wakers = new Set<() => void>();
+  #running = false;
+  #loops: Promise<void>[] = [];
+  #stopListening?: () => Promise<void>;
+
+  constructor(options: ProjectionRunnerOptions) {
+    this.#options = options;
+    this.#byName = new Map(options.projections.map((p) => [p.name, p]));
+    this.#context = {
+      pool: options.pool,
+      store: options.store,
+      decode: options.decode ?? (async (events) => events),
+      attempts: new Map(),
+    };
+  }
+
+  /** Creates missing generations and their tables without starting the loops. */
+  async prepare(): Promise<void> {
+    for (const definition of this.#options.projections) {
+      await ensureGenerations(this.#options.pool, this.#options.store, definition);
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.#running) return;
+    await this.prepare();
+    this.#running = true;
+    this.#stopListening = await this.#options.store.onAppended(() => this.#wakeAll());
+    this.#loops = this.#options.projections.map((definition) => this.#loop(definition));
+    this.#options.logger.info(
+      { projections: this.#options.projections.map((p) => p.name) },
+      "projection runner started",
+    );
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#wakeAll();
+    await Promise.all(this.#loops);
+    await this.#stopListening?.();
+    this.#options.logger.info("projection runner stopped");
+  }
+
+  /** Applies every pending event of every generation once, then returns. For tests and tools. */
+  async runUntilCaughtUp(name?: string): Promise<void> {
+    const definitions = name ? [this.#definition(name)] : this.#options.projections;
+    for (const definition of definitions) {
+      while (await this.#step(definition)) {
+        // Each step applies one batch; keep going until nothing is left.
+      }
+    }
+  }
+
+  /** Starts rebuilding a read model into a new generation; returns the generation number. */
+  async rebuild(name: string): Promise<number> {
+    const generation = await startRebuild(this.#options.pool, this.#definition(name));
+    this.#wakeAll();
+    return generation;
+  }
+
+  async status(): Promise<ProjectionStatus[]> {
+    return readProjectionStatus(
+      this.#options.pool,
+      this.#options.store,
+      this.#options.projections.map((p) => p.name),
+    );
+  }
+
+  /**
+   * Waits until the live generation of a projection has applied `position`, so that a client can
+   * read what it has just written. Returns false when `timeoutMs` passes first.
+   */
+  async waitFor(name: string, position: Position, timeoutMs = 2_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (let delay = 5; ; delay = Math.min(delay * 2, 50)) {
+      const rows = await loadGenerations(this.#options.pool, name);
+      const live = rows.find((row) => row.state === "live");
+      if (live && this.#options.store.comparePositions(live.position, position) >= 0) return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(delay);
+    }
+  }
+
+  async #loop(definition: ProjectionDefinition): Promise<void> {
+    const pollMs = this.#options.pollIntervalMs ?? 1_000;
+    let failures = 0;
+    while (this.#running) {
+      let more = false;
+      try {
+        more = await this.#step(definition);
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        this.#options.logger.error(
+          { err: error, projection: definition.name, failures },
+          "projection step failed",
+        );
+      }
+      if (!this.#running) break;
+      if (more) continue;
+
+      const wait = failures > 0 ? Math.min(pollMs * 2 ** failures, maxBackoffMs) : pollMs;
+      await this.#sleepUntilWoken(wait);
+    }
+  }
+
+  /** Applies one batch to each active generation; returns true when more work is waiting. */
+  async #step(definition: ProjectionDefinition): Promise<boolean> {
+    const generations = await loadGenerations(this.#options.pool, definition.name);
+    let more = false;
+    for (const row of generations) {
+      if (row.state === "retired") continue;
+      const outcome = await applyNextBatch(this.#context, definition, row.generation);
+      if (outcome.kind === "failed") {
+        this.#options.logger.warn(
+          { err: outcome.error, projection: definition.name, generation: row.generation },
+          "projection batch failed; retrying",
+        );
+        throw outcome.error;
+      }
+      if (outcome.kind !== "applied") continue;
+      if (!outcome.caughtUp) more = true;
+      if (row.state === "building" && outcome.caughtUp) {
+        await this.#promote(definition, row.generation);
+        more = true;
+      }
+    }
+    return more;
+  }
+
+  async #promote(definition: ProjectionDefinition, generation: number): Promise<void> {
+    await promoteGeneration(this.#options.pool, definition, generation);
+    this.#options.logger.info(
+      { projection: definition.name, generation },
+      "rebuilt projection is now live",
+    );
+  }
+
+  #definition(name: string): ProjectionDefinition {
+    const definition = this.#byName.get(name);
+    if (!definition) throw new Error(`unknown projection: ${name}`);
+    return definition;
+  }
+
+  #wakeAll(): void {
+    for (const wake of this.#wakers) wake();
+  }
+
+  async #sleepUntilWoken(ms: number): Promise<void> {
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    this.#wakers.add(wake);
+    const timer = setTimeout(wake, ms);
+    await woken;
+    clearTimeout(timer);
+    this.#wakers.delete(wake);
+  }
+}

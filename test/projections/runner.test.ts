@@ -1,0 +1,258 @@
+import { randomUUID } from "node:crypto";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PostgresEventStore } from "../../src/eventstore/postgres/postgres-event-store.ts";
+import type { ProjectionDefinition } from "../../src/projections/projection.ts";
+import { ProjectionRunner } from "../../src/projections/runner.ts";
+import { newEvent } from "../eventstore/contract.ts";
+import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { eventLogProjection } from "../support/projections.ts";
+
+const logger = pino({ level: "silent" });
+
+let database: TestDatabase;
+let store: PostgresEventStore;
+
+beforeAll(async () => {
+  database = await createTestDatabase("projections");
+  store = new PostgresEventStore({ pool: database.pool });
+});
+
+afterAll(async () => {
+  await database.drop();
+});
+
+async function appendMixedWorkload(streams: number, eventsPerStream: number): Promise<void> {
+  const ids = Array.from({ length: streams }, () => `thing-${randomUUID()}`);
+  for (let round = 0; round < eventsPerStream; round += 1) {
+    await Promise.all(
+      ids.map((stream, index) =>
+        store.append(stream, "any", [
+          newEvent(
+            round === 0 ? "ThingCreated" : index % 3 === 0 ? "ThingRenamed" : "ThingChanged",
+            {
+              round,
+            },
+          ),
+        ]),
+      ),
+    );
+  }
+}
+
+async function tableRows(sql: string): Promise<unknown[]> {
+  const { rows } = await database.pool.query(sql);
+  return rows;
+}
+
+describe("projection runner", () => {
+  it("applies events and moves the checkpoint", async () => {
+    const projection = eventLogProjection({
+      name: "log_basic",
+      tables: ["log_basic", "sum_basic"],
+    });
+    const definition = renameTables(projection, "basic");
+    const runner = new ProjectionRunner({
+      pool: database.pool,
+      store,
+      projections: [definition],
+      logger,
+    });
+    await appendMixedWorkload(3, 4);
+    await runner.prepare();
+    await runner.runUntilCaughtUp();
+
+    const [status] = await runner.status();
+    expect(status!.generations).toHaveLength(1);
+    expect(status!.generations[0]!.lagEvents).toBe(0);
+    expect(status!.generations[0]!.position).toBe(await store.headPosition());
+
+    const counts = await tableRows("SELECT max(applied_count) AS max FROM log_basic");
+    expect(counts).toEqual([{ max: 1 }]);
+  });
+
+  it("rebuilds from zero into rows equal to the live ones", async () => {
+    const definition = renameTables(eventLogProjection({ name: "log_rebuild" }), "rebuild");
+    const runner = new ProjectionRunner({
+      pool: database.pool,
+      store,
+      projections: [definition],
+      logger,
+    });
+    await runner.prepare();
+    await appendMixedWorkload(10, 6);
+    await runner.runUntilCaughtUp();
+    const liveLog = await tableRows("SELECT * FROM log_rebuild ORDER BY event_id");
+    const liveSummary = await tableRows("SELECT * FROM sum_rebuild ORDER BY stream_id");
+
+    const generation = await runner.rebuild("log_rebuild");
+    expect(generation).toBe(2);
+    // The old generation keeps serving until the new one has caught up.
+    expect(await tableRows("SELECT * FROM log_rebuild ORDER BY event_id")).toEqual(liveLog);
+    await runner.runUntilCaughtUp();
+
+    const [status] = await runner.status();
+    expect(status!.generations.map((g) => [g.generation, g.state])).toEqual([[2, "live"]]);
+    expect(await tableRows("SELECT * FROM log_rebuild ORDER BY event_id")).toEqual(liveLog);
+    expect(await tableRows("SELECT * FROM sum_rebuild ORDER BY stream_id")).toEqual(liveSummary);
+    const old = await tableRows("SELECT to_regclass('log_rebuild_g1') AS name");
+    expect(old).toEqual([{ name: null }]);
+  });
+
+  it("rebuilds when the code version changes", async () => {
+    const first = renameTables(eventLogProjection({ name: "log_versioned" }), "versioned");
+    await new ProjectionRunner({
+      pool: database.pool,
+      store,
+      projections: [first],
+      logger,
+    }).prepare();
+    const second = { ...first, version: 2 };
+    const runner = new ProjectionRunner({
+      pool: database.pool,
+      store,
+      projections: [second],
+      logger,
+    });
+    await runner.prepare();
+    await runner.runUntilCaughtUp();
+
+    const [status] = await runner.status();
+    expect(status!.generations.map((g) => [g.codeVersion, g.state])).toEqual([[2, "live"]]);
+  });
+
+  it("dead-letters an event that keeps failing", async () => {
+    const poisonStream = `thing-${randomUUID()}`;
+    const base = renameTables(eventLogProjection({ name: "log_poison" }), "poison");
+    const definition: ProjectionDefinition = {
+      ...base,
+      maxAttempts: 2,
+      async apply(events, context) {
+        for (const event of events) {
+          if ((event.data as { poison?: boolean }).poison) throw new Error("cannot apply poison");
+        }
+        await base.apply(events, context);
+      },
+    };
+    const runner = new ProjectionRunner({
+      pool: database.pool,
+      store,
+      projections: [definition],
+      logger,
+    });
+    await runner.prepare();
+    await runner.runUntilCaughtUp();
+
+    await store.append(poisonStream, "no_stream", [
+      newEvent("ThingCreated"),
+      newEvent("ThingChanged", { poison: true }),
+      newEvent("ThingChanged"),
+    ]);
+    await expect(runner.runUntilCaughtUp()).rejects.toThrow("cannot apply poison");
+    await runner.runUntilCaughtUp();
+
+    const applied = await tableRows(
+      `SELECT stream_version FROM log_poison WHERE stream_id = '${poisonStream}' ORDER BY 1`,
+    );
+    expect(applied).toEqual([{ stream_version: "1" }, { stream_version: "3" }]);
+    const dead = await tableRows(
+      "SELECT stream_version, attempts, error FROM projection_dead_letters WHERE projection = 'log_poison'",
+    );
+    expect(dead).toEqual([{ stream_version: "2", attempts: 2, error: "cannot apply poison" }]);
+    const [status] = await runner.status();
+    expect(status!.deadLetters).toBe(1);
+  });
+
+  it("starts a reactor at the head and refuses to rebuild it", async () => {
+    const before = `thing-${randomUUID()}`;
+    await store.append(before, "no_stream", [newEvent("ThingCreated")]);
+    const seen: string[] = [];
+    const reactor: ProjectionDefinition = {
+      name: "test_reactor",
+      version: 1,
+      kind: "reactor",
+      tables: [],
+      async createTables() {},
+      async apply(events) {
+        seen.push(...events.map((event) => event.streamId));
+      },
+    };
+    const runner = new ProjectionRunner({
+      pool: database.pool,
+      store,
+      projections: [reactor],
+      logger,
+    });
+    await runner.prepare();
+    const after = `thing-${randomUUID()}`;
+    await store.append(after, "no_stream", [newEvent("ThingCreated")]);
+    await runner.runUntilCaughtUp();
+
+    expect(seen).toEqual([after]);
+    await expect(runner.rebuild("test_reactor")).rejects.toThrow(/reactor/);
+  });
+
+  it("gives each event to one of two concurrent runners", async () => {
+    const definition = renameTables(
+      eventLogProjection({ name: "log_shared", batchSize: 7 }),
+      "shared",
+    );
+    const runners = [1, 2].map(
+      () =>
+        new ProjectionRunner({
+          pool: database.pool,
+          store,
+          projections: [definition],
+          logger,
+          pollIntervalMs: 20,
+        }),
+    );
+    await Promise.all(runners.map((runner) => runner.start()));
+    await appendMixedWorkload(8, 5);
+    const head = await store.headPosition();
+    expect(await runners[0]!.waitFor("log_shared", head, 10_000)).toBe(true);
+    await Promise.all(runners.map((runner) => runner.stop()));
+
+    const counts = await tableRows(
+      "SELECT count(*)::int AS events, max(applied_count) AS max FROM log_shared",
+    );
+    const { rows } = await database.pool.query("SELECT count(*)::int AS total FROM events");
+    expect(counts).toEqual([{ events: rows[0].total, max: 1 }]);
+  });
+
+  it("follows live appends after start", async () => {
+    const definition = renameTables(eventLogProjection({ name: "log_live" }), "live");
+    const runner = new ProjectionRunner({
+      pool: database.pool,
+      store,
+      projections: [definition],
+      logger,
+      pollIntervalMs: 5_000,
+    });
+    await runner.start();
+    try {
+      const result = await store.append(`thing-${randomUUID()}`, "no_stream", [
+        newEvent("ThingCreated"),
+      ]);
+      // The poll interval is 5 s, so reaching the position within 2 s needs the wake-up signal.
+      expect(await runner.waitFor("log_live", result.position, 2_000)).toBe(true);
+    } finally {
+      await runner.stop();
+    }
+  });
+});
+
+/** Gives a test projection its own table names so that tests in this file do not share rows. */
+function renameTables(definition: ProjectionDefinition, suffix: string): ProjectionDefinition {
+  const names: Record<string, string> = {
+    event_log: `log_${suffix}`,
+    stream_summary: `sum_${suffix}`,
+  };
+  return {
+    ...definition,
+    tables: [`log_${suffix}`, `sum_${suffix}`],
+    createTables: (tx, table) => definition.createTables(tx, (name) => table(names[name] ?? name)),
+    apply: (events, context) =>
+      definition.apply(events, { ...context, table: (name) => context.table(names[name] ?? name) }),
+  };
+}
