@@ -77,12 +77,23 @@ export class ProjectionRunner {
     this.#options.logger.info("projection runner stopped");
   }
 
-  /** Applies every pending event of every generation once, then returns. For tests and tools. */
-  async runUntilCaughtUp(name?: string): Promise<void> {
+  /**
+   * Applies every pending event of every generation, then returns. For tests and tools. Waits
+   * up to `busyTimeoutMs` while another process owns a generation.
+   */
+  async runUntilCaughtUp(name?: string, busyTimeoutMs = 10_000): Promise<void> {
     const definitions = name ? [this.#definition(name)] : this.#options.projections;
     for (const definition of definitions) {
-      while (await this.#step(definition)) {
-        // Each step applies one batch; keep going until nothing is left.
+      const deadline = Date.now() + busyTimeoutMs;
+      for (;;) {
+        const step = await this.#step(definition);
+        if (step === "idle") break;
+        if (step === "busy") {
+          if (Date.now() > deadline) {
+            throw new Error(`projection ${definition.name} stayed locked by another process`);
+          }
+          await sleep(20);
+        }
       }
     }
   }
@@ -123,7 +134,7 @@ export class ProjectionRunner {
     while (this.#running) {
       let more = false;
       try {
-        more = await this.#step(definition);
+        more = (await this.#step(definition)) === "more";
         failures = 0;
       } catch (error) {
         failures += 1;
@@ -140,10 +151,14 @@ export class ProjectionRunner {
     }
   }
 
-  /** Applies one batch to each active generation; returns true when more work is waiting. */
-  async #step(definition: ProjectionDefinition): Promise<boolean> {
+  /**
+   * Applies one batch to each active generation. Returns `more` when work is waiting, `busy`
+   * when another process owns a generation, and `idle` when every generation has caught up.
+   */
+  async #step(definition: ProjectionDefinition): Promise<"more" | "busy" | "idle"> {
     const generations = await loadGenerations(this.#options.pool, definition.name);
     let more = false;
+    let busy = false;
     for (const row of generations) {
       if (row.state === "retired") continue;
       const outcome = await applyNextBatch(this.#context, definition, row.generation);
@@ -154,6 +169,7 @@ export class ProjectionRunner {
         );
         throw outcome.error;
       }
+      if (outcome.kind === "busy") busy = true;
       if (outcome.kind !== "applied") continue;
       if (!outcome.caughtUp) more = true;
       if (row.state === "building" && outcome.caughtUp) {
@@ -161,7 +177,7 @@ export class ProjectionRunner {
         more = true;
       }
     }
-    return more;
+    return more ? "more" : busy ? "busy" : "idle";
   }
 
   async #promote(definition: ProjectionDefinition, generation: number): Promise<void> {
