@@ -11,7 +11,6 @@ import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { eventLogProjection } from "../support/projections.ts";
 
 const childScript = fileURLToPath(new URL("../support/projection-child.ts", import.meta.url));
-const tsx = fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url));
 
 let database: TestDatabase;
 let store: PostgresEventStore;
@@ -26,7 +25,9 @@ afterAll(async () => {
 });
 
 function startChild(): ChildProcess {
-  return spawn(tsx, [childScript], {
+  // Node itself, not the tsx command, which would run the script in a grandchild that SIGKILL
+  // never reaches.
+  return spawn(process.execPath, ["--import", "tsx", childScript], {
     env: { ...process.env, DATABASE_URL: database.url },
     stdio: ["ignore", "pipe", "inherit"],
   });
