@@ -10,10 +10,11 @@ const actorSchema = z.strictObject({
   authMethod: z.string().max(100).optional(),
 });
 
+// IP and user agent are usually stored encrypted, and ciphertext is about 1.4 times longer.
 const sourceSchema = z.strictObject({
   requestId: z.string().max(200).optional(),
-  ip: z.string().max(100).optional(),
-  userAgent: z.string().max(1000).optional(),
+  ip: z.string().max(400).optional(),
+  userAgent: z.string().max(2000).optional(),
 });
 
 /** Metadata every event carries: who acted, why, from where and when. */

@@ -23,6 +23,7 @@ export interface ProjectionRunnerOptions {
 }
 
 const maxBackoffMs = 30_000;
+const recheckDelaysMs = [10, 20, 40, 80, 160, 320];
 
 /**
  * Runs projections: each generation catches up in batches, then follows new events, woken by
@@ -35,6 +36,7 @@ export class ProjectionRunner {
   readonly #context: BatchContext;
   readonly #wakers = new Set<() => void>();
   #running = false;
+  #wokenAt = 0;
   #loops: Promise<void>[] = [];
   #stopListening?: () => Promise<void>;
 
@@ -131,6 +133,7 @@ export class ProjectionRunner {
   async #loop(definition: ProjectionDefinition): Promise<void> {
     const pollMs = this.#options.pollIntervalMs ?? 1_000;
     let failures = 0;
+    let recheck = 0;
     while (this.#running) {
       let more = false;
       try {
@@ -144,9 +147,20 @@ export class ProjectionRunner {
         );
       }
       if (!this.#running) break;
-      if (more) continue;
+      if (more) {
+        recheck = 0;
+        continue;
+      }
 
-      const wait = failures > 0 ? Math.min(pollMs * 2 ** failures, maxBackoffMs) : pollMs;
+      let wait = pollMs;
+      if (failures > 0) {
+        wait = Math.min(pollMs * 2 ** failures, maxBackoffMs);
+      } else if (recheck < recheckDelaysMs.length && Date.now() - this.#wokenAt < 1_000) {
+        // A wake-up that found nothing usually means the new events are still hidden behind an
+        // older open transaction, so look again shortly instead of waiting a whole poll.
+        wait = Math.min(recheckDelaysMs[recheck]!, pollMs);
+        recheck += 1;
+      }
       await this.#sleepUntilWoken(wait);
     }
   }
@@ -195,6 +209,7 @@ export class ProjectionRunner {
   }
 
   #wakeAll(): void {
+    this.#wokenAt = Date.now();
     for (const wake of this.#wakers) wake();
   }
 

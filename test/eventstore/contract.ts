@@ -9,6 +9,7 @@ import {
 } from "../../src/eventstore/errors.ts";
 import { type EventStore, type NewEvent, START } from "../../src/eventstore/port.ts";
 import { UpcasterRegistry } from "../../src/eventstore/upcasters.ts";
+import { eventually } from "../support/eventually.ts";
 
 export interface StoreUnderTest {
   store: EventStore;
@@ -390,10 +391,12 @@ export function describeEventStoreContract(adapter: string, createStore: StoreFa
         await store.append(second, "no_stream", [newEvent("ThingCreated", { n: 2 })]);
         await store.append(first, 1, [newEvent("ThingChanged", { n: 3 })]);
 
-        const page = await store.readAll({ after: from });
-        const ours = page.events.filter((e) => e.streamId === first || e.streamId === second);
-        expect(ours.map((event) => event.data)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
-        expect(store.comparePositions(page.position, from)).toBeGreaterThan(0);
+        await eventually(async () => {
+          const page = await store.readAll({ after: from });
+          const ours = page.events.filter((e) => e.streamId === first || e.streamId === second);
+          expect(ours.map((event) => event.data)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+          expect(store.comparePositions(page.position, from)).toBeGreaterThan(0);
+        });
       });
 
       it("pages with after and limit", async () => {
@@ -405,13 +408,15 @@ export function describeEventStoreContract(adapter: string, createStore: StoreFa
 
         const seen: unknown[] = [];
         let after = from;
-        for (let page = 0; page < 10; page += 1) {
-          const result = await store.readAll({ after, limit: 2 });
-          seen.push(...result.events.filter((e) => e.streamId === stream).map((e) => e.data));
-          if (result.events.length === 0) break;
-          after = result.position;
-        }
-        expect(seen).toEqual([1, 2, 3, 4, 5].map((n) => ({ n })));
+        await eventually(async () => {
+          for (let page = 0; page < 10; page += 1) {
+            const result = await store.readAll({ after, limit: 2 });
+            seen.push(...result.events.filter((e) => e.streamId === stream).map((e) => e.data));
+            after = result.position;
+            if (result.events.length === 0) break;
+          }
+          expect(seen).toEqual([1, 2, 3, 4, 5].map((n) => ({ n })));
+        });
       });
 
       it("filters by event type", async () => {
@@ -423,9 +428,14 @@ export function describeEventStoreContract(adapter: string, createStore: StoreFa
           newEvent("ThingDeleted"),
         ]);
 
-        const page = await store.readAll({ after: from, types: ["ThingChanged", "ThingDeleted"] });
-        const ours = page.events.filter((e) => e.streamId === stream);
-        expect(ours.map((e) => e.type)).toEqual(["ThingChanged", "ThingDeleted"]);
+        await eventually(async () => {
+          const page = await store.readAll({
+            after: from,
+            types: ["ThingChanged", "ThingDeleted"],
+          });
+          const ours = page.events.filter((e) => e.streamId === stream);
+          expect(ours.map((e) => e.type)).toEqual(["ThingChanged", "ThingDeleted"]);
+        });
       });
 
       it("moves past events of other types", async () => {
@@ -433,14 +443,18 @@ export function describeEventStoreContract(adapter: string, createStore: StoreFa
         const stream = streamName();
         const result = await store.append(stream, "no_stream", [newEvent("ThingCreated")]);
 
-        const page = await store.readAll({ after: from, types: ["NothingHappened"] });
-        expect(page.events).toEqual([]);
-        expect(store.comparePositions(page.position, result.position)).toBeGreaterThanOrEqual(0);
+        await eventually(async () => {
+          const page = await store.readAll({ after: from, types: ["NothingHappened"] });
+          expect(page.events).toEqual([]);
+          expect(store.comparePositions(page.position, result.position)).toBeGreaterThanOrEqual(0);
+        });
       });
 
       it("reports the head after the last append", async () => {
         const result = await store.append(streamName(), "no_stream", [newEvent("ThingCreated")]);
-        expect(await store.headPosition()).toBe(result.position);
+        await eventually(async () => {
+          expect(await store.headPosition()).toBe(result.position);
+        });
       });
 
       it("orders START before every event", async () => {
@@ -470,7 +484,10 @@ export function describeEventStoreContract(adapter: string, createStore: StoreFa
         await store.append(stream, "no_stream", [
           { ...newEvent("ThingRenamed", { name: "old" }), schemaVersion: 1 },
           { ...newEvent("ThingRenamed", { fullName: "new", renamedBy: "x" }), schemaVersion: 2 },
-          { ...newEvent("ThingRenamed", { fullName: "cur", renamedBy: "y", locale: "de" }), schemaVersion: 3 },
+          {
+            ...newEvent("ThingRenamed", { fullName: "cur", renamedBy: "y", locale: "de" }),
+            schemaVersion: 3,
+          },
         ]);
 
         const events = await store.readStream(stream);
@@ -486,9 +503,11 @@ export function describeEventStoreContract(adapter: string, createStore: StoreFa
         await store.append(stream, "no_stream", [
           { ...newEvent("ThingRenamed", { name: "old" }), schemaVersion: 1 },
         ]);
-        const page = await store.readAll({ after: from, types: ["ThingRenamed"] });
-        const ours = page.events.find((e) => e.streamId === stream);
-        expect(ours?.data).toEqual({ fullName: "old", renamedBy: "unknown", locale: "en" });
+        await eventually(async () => {
+          const page = await store.readAll({ after: from, types: ["ThingRenamed"] });
+          const ours = page.events.find((e) => e.streamId === stream);
+          expect(ours?.data).toEqual({ fullName: "old", renamedBy: "unknown", locale: "en" });
+        });
       });
     });
   });

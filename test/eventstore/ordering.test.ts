@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { eventContentHash } from "../../src/eventstore/canonical-json.ts";
 import { START } from "../../src/eventstore/port.ts";
 import { PostgresEventStore } from "../../src/eventstore/postgres/postgres-event-store.ts";
+import { formatPosition } from "../../src/eventstore/postgres/position.ts";
 import { metadata } from "./contract.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 
@@ -27,36 +29,44 @@ afterAll(async () => {
  */
 async function appendSlowly(holdMs: number): Promise<string> {
   const client = await database.pool.connect();
-  const eventId = randomUUID();
+  const event = {
+    eventId: randomUUID(),
+    type: "ThingHappened",
+    schemaVersion: 1,
+    data: {},
+    metadata: metadata(),
+  };
+  const stored = {
+    event_id: event.eventId,
+    type: event.type,
+    schema_version: 1,
+    data: event.data,
+    metadata: event.metadata,
+    content_hash: eventContentHash(event),
+  };
   try {
     await client.query("BEGIN");
     await client.query("SELECT * FROM append_events($1, 'any', $2, '[]', '[]', '{}')", [
       `order-${randomUUID()}`,
-      JSON.stringify([
-        {
-          event_id: eventId,
-          type: "ThingHappened",
-          schema_version: 1,
-          data: {},
-          metadata: metadata(),
-        },
-      ]),
+      JSON.stringify([stored]),
     ]);
     await sleep(holdMs);
     await client.query("COMMIT");
-    return eventId;
+    return event.eventId;
   } finally {
     client.release();
   }
 }
 
-/** Reads $all through the store, checkpointing after every page, until told to stop. */
-async function subscribe(stop: () => boolean): Promise<string[]> {
+/**
+ * Reads $all through the store, checkpointing after every page, until the writers are done and
+ * the checkpoint has reached the last committed event.
+ */
+async function subscribe(lastPosition: () => string | undefined): Promise<string[]> {
   const seen: string[] = [];
   let after = START;
-  let draining = 0;
-  // After the writers finish, one more empty page proves nothing is left behind the horizon.
-  while (draining < 2) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
     const page = await store.readAll({ after, limit: 7 });
     for (const event of page.events) {
       expect(store.comparePositions(event.position, after)).toBeGreaterThan(0);
@@ -64,10 +74,11 @@ async function subscribe(stop: () => boolean): Promise<string[]> {
       seen.push(event.eventId);
     }
     after = page.position;
-    if (stop() && page.events.length === 0) draining += 1;
+    const last = lastPosition();
+    if (last !== undefined && store.comparePositions(after, last) >= 0) return seen;
+    if (Date.now() > deadline) throw new Error(`subscriber stuck at ${after}, last is ${last}`);
     await sleep(1);
   }
-  return seen;
 }
 
 /** The reader this design replaces: a bare sequence checkpoint, blind to late commits. */
@@ -92,7 +103,8 @@ async function subscribeNaively(stop: () => boolean): Promise<string[]> {
 
 it("sees every late-committing event exactly once, unlike a naive reader", async () => {
   let done = false;
-  const ours = subscribe(() => done);
+  let lastPosition: string | undefined;
+  const ours = subscribe(() => lastPosition);
   const naive = subscribeNaively(() => done);
 
   // One long transaction takes an early sequence number and commits after everyone else.
@@ -106,6 +118,11 @@ it("sees every late-committing event exactly once, unlike a naive reader", async
   await Promise.all(workers);
   const expected = await Promise.all(committed);
   done = true;
+  // Every writer has committed, so the last row by (tx_id, seq) is the last event in $all.
+  const { rows } = await database.pool.query(
+    "SELECT tx_id::text AS tx_id, seq FROM events ORDER BY tx_id DESC, seq DESC LIMIT 1",
+  );
+  lastPosition = formatPosition(rows[0].tx_id, rows[0].seq);
 
   const seen = await ours;
   const seenNaively = await naive;

@@ -20,6 +20,8 @@ import type {
   RecordedEvent,
 } from "../port.ts";
 import { noUpcasters, type UpcasterRegistry } from "../upcasters.ts";
+import { eventContentHash } from "../canonical-json.ts";
+import { verifyPostgresStream } from "./verify-stream.ts";
 import { comparePostgresPositions, formatPosition, parsePosition } from "./position.ts";
 
 const notifyChannel = "registrar_events";
@@ -45,6 +47,8 @@ const eventColumns = `e.stream_id, e.stream_version, e.event_id, e.event_type, e
 export interface PostgresEventStoreOptions {
   pool: pg.Pool;
   upcasters?: UpcasterRegistry;
+  /** Shortest gap between two wake-up notifications; 10 ms when omitted. */
+  notifyIntervalMs?: number;
 }
 
 /**
@@ -55,10 +59,14 @@ export interface PostgresEventStoreOptions {
 export class PostgresEventStore implements EventStore {
   readonly #pool: pg.Pool;
   readonly #upcasters: UpcasterRegistry;
+  readonly #notifyIntervalMs: number;
+  #notifyScheduled = false;
+  #lastNotifyAt = 0;
 
   constructor(options: PostgresEventStoreOptions) {
     this.#pool = options.pool;
     this.#upcasters = options.upcasters ?? noUpcasters;
+    this.#notifyIntervalMs = options.notifyIntervalMs ?? 10;
   }
 
   async append(
@@ -70,34 +78,56 @@ export class PostgresEventStore implements EventStore {
     validateAppend(streamId, events);
     checkExpectedVersion(expectedVersion);
 
-    const payload = events.map((event) => ({
-      event_id: event.eventId,
-      type: event.type,
-      schema_version: event.schemaVersion ?? 1,
-      data: event.data,
-      metadata: event.metadata,
-    }));
+    const payload = JSON.stringify(
+      events.map((event) => {
+        const stored = {
+          eventId: event.eventId.toLowerCase(),
+          type: event.type,
+          schemaVersion: event.schemaVersion ?? 1,
+          data: event.data,
+          metadata: event.metadata,
+        };
+        return {
+          event_id: stored.eventId,
+          type: stored.type,
+          schema_version: stored.schemaVersion,
+          data: stored.data,
+          metadata: stored.metadata,
+          content_hash: eventContentHash(stored),
+        };
+      }),
+    );
+    // jsonb cannot store U+0000; rejecting it here keeps it from surfacing as a server error.
+    if (payload.includes("\\u0000")) {
+      throw new InvalidEventError("event data or metadata contains a NUL character");
+    }
+    const parameters = [
+      streamId,
+      String(expectedVersion),
+      payload,
+      JSON.stringify(options.claims ?? []),
+      JSON.stringify(options.releases ?? []),
+      options.destroySubjectKeys ?? [],
+    ];
 
-    try {
-      const { rows } = await this.#pool.query<{ version: string; tx_id: string; seq: string }>(
-        "SELECT version, tx_id::text AS tx_id, seq FROM append_events($1, $2, $3, $4, $5, $6)",
-        [
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const { rows } = await this.#pool.query<{ version: string; tx_id: string; seq: string }>(
+          "SELECT version, tx_id::text AS tx_id, seq FROM append_events($1, $2, $3, $4, $5, $6)",
+          parameters,
+        );
+        const row = rows[0]!;
+        this.#signalAppended();
+        return {
           streamId,
-          String(expectedVersion),
-          JSON.stringify(payload),
-          JSON.stringify(options.claims ?? []),
-          JSON.stringify(options.releases ?? []),
-          options.destroySubjectKeys ?? [],
-        ],
-      );
-      const row = rows[0]!;
-      return {
-        streamId,
-        version: Number(row.version),
-        position: formatPosition(row.tx_id, row.seq),
-      };
-    } catch (error) {
-      throw translateAppendError(error, streamId, expectedVersion, events);
+          version: Number(row.version),
+          position: formatPosition(row.tx_id, row.seq),
+        };
+      } catch (error) {
+        // RG004: another writer created the stream first; the retry appends after its events.
+        if ((error as { code?: string }).code === "RG004" && attempt < 3) continue;
+        throw translateAppendError(error, streamId, expectedVersion, events);
+      }
     }
   }
 
@@ -190,19 +220,25 @@ export class PostgresEventStore implements EventStore {
     };
   }
 
+  /**
+   * Sends the wake-up hint to listeners in every process. A NOTIFY inside the append would hold
+   * PostgreSQL's global notify lock through each commit and serialise all writers, and one per
+   * append would double the commits, so the hint is sent afterwards, at most once per
+   * `notifyIntervalMs`. Listeners also poll, so a lost hint only delays them.
+   */
+  #signalAppended(): void {
+    if (this.#notifyScheduled) return;
+    this.#notifyScheduled = true;
+    const wait = Math.max(0, this.#lastNotifyAt + this.#notifyIntervalMs - Date.now());
+    setTimeout(() => {
+      this.#notifyScheduled = false;
+      this.#lastNotifyAt = Date.now();
+      this.#pool.query(`SELECT pg_notify('${notifyChannel}', '')`).catch(() => undefined);
+    }, wait).unref();
+  }
+
   async verifyStream(streamId: string): Promise<ChainVerification> {
-    const { rows } = await this.#pool.query<{ checked: string; broken_at: string | null }>(
-      "SELECT checked, broken_at FROM verify_stream($1)",
-      [streamId],
-    );
-    const row = rows[0]!;
-    const result: ChainVerification = {
-      streamId,
-      valid: row.broken_at === null,
-      checked: Number(row.checked),
-    };
-    if (row.broken_at !== null) result.brokenAtVersion = Number(row.broken_at);
-    return result;
+    return verifyPostgresStream(this.#pool, streamId);
   }
 
   async close(): Promise<void> {
