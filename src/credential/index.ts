@@ -1,0 +1,4 @@
+export * from "./argon2-parameters.ts";
+export * from "./breached-password-checker.ts";
+export * from "./password-hash-format.ts";
+export * from "./password-hasher.ts";
