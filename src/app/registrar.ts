@@ -1,0 +1,161 @@
+import { createHash } from "node:crypto";
+import { Redis } from "ioredis";
+import pg from "pg";
+import type { Logger } from "pino";
+import { IdentityCommandHandler } from "../commands/identity-command-handler.ts";
+import { SessionService } from "../commands/session-service.ts";
+import type { RawConfig } from "../config/config.ts";
+import { loadSecrets } from "../config/secrets.ts";
+import {
+  disabledBreachedPasswordChecker,
+  HibpBreachedPasswordChecker,
+  type BreachedPasswordChecker,
+  owaspArgon2Parameters,
+  PasswordHasher,
+} from "../credential/index.ts";
+import { ensureDatabase, migrate } from "../db/migrate.ts";
+import { FlowStore } from "../flows/flow-store.ts";
+import type { EventStore } from "../eventstore/port.ts";
+import { PostgresEventStore } from "../eventstore/postgres/postgres-event-store.ts";
+import {
+  defaultIdentitySchemaConfig,
+  type IdentitySchemaConfig,
+  type IdentitySchemaRegistry,
+  loadIdentitySchemas,
+} from "../identity-schema/index.ts";
+import { createPersonalData, type PersonalData } from "../personal-data/create-personal-data.ts";
+import { auditTrailProjection } from "../projections/audit/audit-trail-projection.ts";
+import { identityProjection } from "../projections/identity/identity-projection.ts";
+import { sessionProjection } from "../projections/identity/session-projection.ts";
+import type { ProjectionDefinition } from "../projections/projection.ts";
+import { ProjectionRunner } from "../projections/runner.ts";
+import { IdentityQueries } from "../queries/identity-queries.ts";
+import { type ApiKey, parseApiKeys } from "./api-keys.ts";
+import { resolveSettings, type Settings } from "./settings.ts";
+
+/** Every service of one Registrar process, built from configuration. */
+export interface Registrar {
+  config: RawConfig;
+  settings: Settings;
+  logger: Logger;
+  pool: pg.Pool;
+  redis: Redis;
+  store: EventStore;
+  personalData: PersonalData;
+  schemas: IdentitySchemaRegistry;
+  hasher: PasswordHasher;
+  breachedPasswords: BreachedPasswordChecker;
+  identities: IdentityCommandHandler;
+  sessions: SessionService;
+  queries: IdentityQueries;
+  flows: FlowStore;
+  projections: ProjectionRunner;
+  apiKeys: ApiKey[];
+  /** Releases connections; the projection runner must be stopped first. */
+  close(): Promise<void>;
+}
+
+export interface CreateRegistrarOptions {
+  logger: Logger;
+  /** Extra projections and reactors, such as the courier's. */
+  extraProjections?: ProjectionDefinition[];
+  /** Parameters of the password hasher; tests pass cheaper ones. */
+  hasherParameters?: Parameters<typeof PasswordHasher.create>[0];
+}
+
+/** Connects to PostgreSQL and Redis, runs migrations and builds every service. */
+export async function createRegistrar(
+  config: RawConfig,
+  options: CreateRegistrarOptions,
+): Promise<Registrar> {
+  const { logger } = options;
+  const secrets = await loadSecrets(config, logger);
+  const settings = resolveSettings(config);
+
+  await ensureDatabase(config.DATABASE_URL);
+  const migration = await migrate(config.DATABASE_URL);
+  if (migration.applied.length > 0)
+    logger.info({ applied: migration.applied }, "migrations applied");
+
+  const pool = new pg.Pool({
+    connectionString: config.DATABASE_URL,
+    max: config.DATABASE_POOL_SIZE,
+  });
+  pool.on("error", (error) => logger.error({ err: error }, "idle PostgreSQL connection failed"));
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: false });
+  redis.on("error", (error) => logger.warn({ err: error }, "Redis connection error"));
+
+  const store = new PostgresEventStore({ pool });
+  const personalData = createPersonalData(pool, {
+    masterKey: secrets.masterKey,
+    previousMasterKeys: secrets.previousMasterKeys,
+    claimKeySecret: secrets.claimKeySecret,
+  });
+  const schemas = await loadIdentitySchemas(schemaConfig(config));
+  const hasher = await PasswordHasher.create(
+    options.hasherParameters ?? {
+      ...owaspArgon2Parameters,
+      memoryCost: config.ARGON2_MEMORY_KIB,
+      timeCost: config.ARGON2_ITERATIONS,
+      parallelism: config.ARGON2_PARALLELISM,
+    },
+  );
+  const breachedPasswords = config.BREACHED_PASSWORD_API
+    ? new HibpBreachedPasswordChecker({ baseUrl: config.BREACHED_PASSWORD_API })
+    : disabledBreachedPasswordChecker;
+
+  const identities = new IdentityCommandHandler(store, personalData);
+  const queries = new IdentityQueries(pool);
+  const projections = new ProjectionRunner({
+    pool,
+    store,
+    logger: logger.child({ component: "projections" }),
+    decode: (events) => personalData.codec.decryptEvents(events),
+    projections: [
+      identityProjection(),
+      sessionProjection(),
+      auditTrailProjection(),
+      ...(options.extraProjections ?? []),
+    ],
+  });
+  await projections.prepare();
+  const sessions = new SessionService({ identities, queries, projections, settings });
+
+  const apiKeys = parseApiKeys(config.ADMIN_API_KEYS, secrets.adminApiKey);
+
+  return {
+    config,
+    settings,
+    logger,
+    pool,
+    redis,
+    store,
+    personalData,
+    schemas,
+    hasher,
+    breachedPasswords,
+    identities,
+    sessions,
+    queries,
+    flows: new FlowStore(pool),
+    projections,
+    apiKeys,
+    async close() {
+      redis.disconnect();
+      await pool.end();
+    },
+  };
+}
+
+function schemaConfig(config: RawConfig): IdentitySchemaConfig {
+  if (!config.IDENTITY_SCHEMAS) return defaultIdentitySchemaConfig();
+  return {
+    schemas: JSON.parse(config.IDENTITY_SCHEMAS) as IdentitySchemaConfig["schemas"],
+    defaultSchemaId: config.DEFAULT_SCHEMA_ID,
+  };
+}
+
+/** SHA-256 of a secret as lower-case hex, the form in which API keys and tokens are kept. */
+export function sha256Hex(value: string): string {
+  return createHash("sha256").update(value).digest("hex");
+}

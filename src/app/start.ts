@@ -1,0 +1,55 @@
+import type { Server } from "node:http";
+import type { Logger } from "pino";
+import type { RawConfig } from "../config/config.ts";
+import { createAdminApp } from "../http/admin/admin-app.ts";
+import { createPublicApp } from "../http/public/public-app.ts";
+import { close, listen, portOf } from "../http/server.ts";
+import { createRegistrar, type CreateRegistrarOptions, type Registrar } from "./registrar.ts";
+
+export interface RunningRegistrar {
+  registrar: Registrar;
+  publicServer: Server;
+  adminServer: Server;
+  publicPort: number;
+  adminPort: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts everything `npm start` runs in one process: migrations, both listeners and the
+ * projection runner (unless RUN_PROJECTIONS is false).
+ */
+export async function startRegistrar(
+  config: RawConfig,
+  logger: Logger,
+  options: Omit<CreateRegistrarOptions, "logger"> = {},
+): Promise<RunningRegistrar> {
+  const registrar = await createRegistrar(config, { ...options, logger });
+  if (config.RUN_PROJECTIONS) await registrar.projections.start();
+
+  const publicServer = await listen(createPublicApp(registrar), config.HOST, config.PUBLIC_PORT);
+  const adminServer = await listen(createAdminApp(registrar), config.HOST, config.ADMIN_PORT);
+  const publicPort = portOf(publicServer);
+  const adminPort = portOf(adminServer);
+  if (config.PUBLIC_PORT === 0 && !config.PUBLIC_URL) {
+    registrar.settings.publicUrl = `http://${config.HOST}:${publicPort}`;
+  }
+  logger.info(
+    { public_url: registrar.settings.publicUrl, admin_port: adminPort, host: config.HOST },
+    "registrar started",
+  );
+
+  return {
+    registrar,
+    publicServer,
+    adminServer,
+    publicPort,
+    adminPort,
+    async stop() {
+      await Promise.all([close(publicServer), close(adminServer)]);
+      await registrar.projections.stop();
+      await registrar.close();
+      logger.info("registrar stopped");
+    },
+  };
+}

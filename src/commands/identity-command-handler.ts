@@ -1,0 +1,155 @@
+import { randomUUID } from "node:crypto";
+import type { DomainEvent } from "../domain/event.ts";
+import {
+  claimChanges,
+  type DomainError,
+  decideIdentityCommand,
+  foldIdentity,
+  type IdentityCommand,
+  type IdentityEvent,
+  type IdentityStreamState,
+  identityStreamId,
+  isDomainError,
+  personalFieldsOf,
+} from "../domain/identity/index.ts";
+import type { EventActor, EventMetadata } from "../eventstore/envelope.ts";
+import { ClaimConflictError, WrongExpectedVersionError } from "../eventstore/errors.ts";
+import type { Claim, EventStore, NewEvent, Position } from "../eventstore/port.ts";
+import type { PersonalData } from "../personal-data/create-personal-data.ts";
+
+/** Who issued a command, why, and from where; it becomes every event's metadata envelope. */
+export interface CommandContext {
+  actor: EventActor;
+  correlationId?: string;
+  causationId?: string | null;
+  source?: { requestId?: string; ip?: string; userAgent?: string };
+}
+
+export interface CommandSuccess {
+  ok: true;
+  streamId: string;
+  /** Stream version after the command; unchanged when the command emitted no events. */
+  version: number;
+  /** `$all` position of the last event, for waiting on projections; absent without events. */
+  position?: Position;
+  events: IdentityEvent[];
+}
+
+export type CommandFailure =
+  | { ok: false; error: DomainError }
+  | { ok: false; error: { code: "claim_conflict"; claimType: string } };
+
+export type CommandOutcome = CommandSuccess | CommandFailure;
+
+/** A loaded identity stream: its folded state and version. */
+export interface LoadedIdentity {
+  state: IdentityStreamState;
+  version: number;
+}
+
+/**
+ * Runs identity commands: load the stream, decide, encrypt personal fields, append with the
+ * expected version and the claims the events need. A version conflict re-runs the command once
+ * against the new state, which is safe because decisions are pure.
+ */
+export class IdentityCommandHandler {
+  readonly #store: EventStore;
+  readonly #personalData: PersonalData;
+
+  constructor(store: EventStore, personalData: PersonalData) {
+    this.#store = store;
+    this.#personalData = personalData;
+  }
+
+  /** Folds an identity's stream, decrypting personal fields first. */
+  async load(identityId: string, until?: Date): Promise<LoadedIdentity> {
+    const recorded = await this.#store.readStream(
+      identityStreamId(identityId),
+      until ? { until } : {},
+    );
+    const decrypted = await this.#personalData.codec.decryptEvents(recorded);
+    const events = decrypted as unknown as IdentityEvent[];
+    return { state: foldIdentity(events), version: recorded.length };
+  }
+
+  async execute(command: IdentityCommand, context: CommandContext): Promise<CommandOutcome> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.#executeOnce(command, context);
+      } catch (error) {
+        if (error instanceof WrongExpectedVersionError && attempt === 1) continue;
+        if (error instanceof ClaimConflictError) {
+          return { ok: false, error: { code: "claim_conflict", claimType: error.claimType } };
+        }
+        throw error;
+      }
+    }
+  }
+
+  async #executeOnce(command: IdentityCommand, context: CommandContext): Promise<CommandOutcome> {
+    const streamId = identityStreamId(command.identityId);
+    const { state, version } = await this.load(command.identityId);
+    const decision = decideIdentityCommand(command, state);
+    if (isDomainError(decision)) return { ok: false, error: decision };
+    if (decision.events.length === 0) return { ok: true, streamId, version, events: [] };
+
+    const changes = claimChanges(state, decision.events);
+    const removes = decision.events.some(
+      (event) => event.type === "IdentityErased" || event.type === "IdentityDeleted",
+    );
+    const metadata = this.#metadata(context);
+    const events = await Promise.all(
+      decision.events.map((event) => this.#toNewEvent(command.identityId, event, metadata)),
+    );
+
+    const result = await this.#store.append(
+      streamId,
+      version === 0 ? "no_stream" : version,
+      events,
+      {
+        claims: changes.claims.map((claim) => this.#claim(claim)),
+        releases: changes.releases.map((claim) => this.#claim(claim)),
+        destroySubjectKeys: removes ? [command.identityId] : [],
+      },
+    );
+    if (removes) this.#personalData.keys.evict(command.identityId);
+
+    return {
+      ok: true,
+      streamId,
+      version: result.version,
+      position: result.position,
+      events: decision.events,
+    };
+  }
+
+  #claim(value: { type: string; value: string }): Claim {
+    return { type: value.type, key: this.#personalData.claims.claimKey(value.type, value.value) };
+  }
+
+  #metadata(context: CommandContext): EventMetadata {
+    const metadata: EventMetadata = {
+      correlationId: context.correlationId ?? randomUUID(),
+      causationId: context.causationId ?? null,
+      actor: context.actor,
+      occurredAt: new Date().toISOString(),
+    };
+    if (context.source) metadata.source = { ...context.source };
+    return metadata;
+  }
+
+  async #toNewEvent(
+    identityId: string,
+    event: DomainEvent,
+    metadata: EventMetadata,
+  ): Promise<NewEvent> {
+    const plain = {
+      eventId: randomUUID(),
+      type: event.type,
+      schemaVersion: event.schemaVersion ?? 1,
+      data: event.data,
+      metadata: structuredClone(metadata),
+    };
+    return this.#personalData.codec.encryptEvent(identityId, plain, personalFieldsOf(event.type));
+  }
+}

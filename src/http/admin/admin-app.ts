@@ -1,0 +1,43 @@
+import Router from "@koa/router";
+import Koa from "koa";
+import type { Registrar } from "../../app/registrar.ts";
+import { accessLog } from "../middleware/access-log.ts";
+import { bodyParser } from "../middleware/body-parser.ts";
+import { errorHandler } from "../middleware/error-handler.ts";
+import { requestId } from "../middleware/request-id.ts";
+import { registerHealthRoutes } from "../public/health.ts";
+import { authenticateApiKey } from "./api-key-auth.ts";
+import { metricsMiddleware, registerMetricsRoutes } from "./metrics.ts";
+
+/** Extra routes of the admin port, registered by other modules. */
+export type AdminRoutes = (router: Router, registrar: Registrar) => void;
+
+/**
+ * Builds the admin Koa app. Every route except health needs an API key. Kratos's admin paths
+ * work with and without the `/admin` prefix, as on Kratos's admin port.
+ */
+export function createAdminApp(registrar: Registrar, extraRoutes: AdminRoutes[] = []): Koa {
+  const app = new Koa({ proxy: false });
+  const logger = registrar.logger.child({ port: "admin" });
+  const router = new Router();
+
+  registerHealthRoutes(router, registrar);
+  registerMetricsRoutes(router);
+  for (const register of extraRoutes) register(router, registrar);
+
+  app.use(requestId({ trustIncoming: false }));
+  app.use(accessLog(logger));
+  app.use(errorHandler({ logger }));
+  app.use(metricsMiddleware());
+  app.use(async (ctx, next) => {
+    if (!ctx.path.startsWith("/admin/") && !ctx.path.startsWith("/health/")) {
+      ctx.path = `/admin${ctx.path}`;
+    }
+    await next();
+  });
+  app.use(authenticateApiKey(registrar.apiKeys));
+  app.use(bodyParser({ root: "any" }));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

@@ -1,0 +1,48 @@
+import type { Context, Middleware, Next } from "koa";
+import { type AdminScope, type ApiKey, findApiKey } from "../../app/api-keys.ts";
+import { forbidden, unauthorized } from "../errors.ts";
+
+/** The API key that authenticated an admin request. */
+export function apiKeyOf(ctx: Context): ApiKey {
+  return ctx.state.apiKey as ApiKey;
+}
+
+/**
+ * Authenticates every admin request with `Authorization: Bearer <key>`. A missing or unknown
+ * key gets 401 with the same answer, whatever was wrong with it.
+ */
+export function authenticateApiKey(keys: readonly ApiKey[]): Middleware {
+  return async function requireApiKey(ctx: Context, next: Next) {
+    if (ctx.path === "/health/alive" || ctx.path === "/health/ready") return next();
+
+    const match = /^Bearer\s+(\S{1,512})$/i.exec(ctx.get("Authorization"));
+    const key = match ? findApiKey(keys, match[1]!) : undefined;
+    if (!key) {
+      throw unauthorized({
+        message: "A valid admin API key is required.",
+        reason: "Send an admin API key as `Authorization: Bearer <key>`.",
+        headers: { "WWW-Authenticate": 'Bearer realm="registrar-admin"' },
+      });
+    }
+    ctx.state.apiKey = key;
+    return next();
+  };
+}
+
+/** Rejects a request whose API key lacks `scope` with 403. */
+export function requireScope(scope: AdminScope): Middleware {
+  return async function checkScope(ctx: Context, next: Next) {
+    if (!apiKeyOf(ctx).scopes.has(scope)) {
+      throw forbidden({
+        message: `The API key lacks the ${scope} scope.`,
+        reason: `Use an API key that has the ${scope} scope.`,
+      });
+    }
+    return next();
+  };
+}
+
+/** The actor of a command issued through the admin API. */
+export function adminActor(ctx: Context) {
+  return { type: "admin" as const, id: apiKeyOf(ctx).id, authMethod: "api_key" };
+}

@@ -1,0 +1,31 @@
+import type { Server } from "node:http";
+import type Koa from "koa";
+
+/** Starts listening and resolves with the server once the port is bound. */
+export function listen(app: Koa, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once("listening", () => resolve(server));
+    server.once("error", reject);
+    // Keep-alive a little longer than common load balancers' idle timeout of 60 s.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    server.requestTimeout = 30_000;
+  });
+}
+
+/** Stops accepting connections and resolves once open requests have finished. */
+export function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+/** The port a server is bound to, for servers started on port 0. */
+export function portOf(server: Server): number {
+  const address = server.address();
+  if (address === null || typeof address === "string")
+    throw new Error("server is not bound to a TCP port");
+  return address.port;
+}
