@@ -1,0 +1,111 @@
+import { randomUUID } from "node:crypto";
+import type { Server } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import Koa from "koa";
+import Router from "@koa/router";
+import argon2 from "argon2";
+import { close, listen, portOf } from "../src/http/server.ts";
+import { startBenchApp } from "./app.ts";
+import { createBenchDatabase, report } from "./harness.ts";
+import { load } from "./http-load.ts";
+
+const durationMs = Number(process.env.BENCH_DURATION_MS ?? 3_000);
+const password = "correct horse battery staple 42";
+
+/** Registers an identity through the native flow and returns its session token. */
+async function register(publicUrl: string, email: string): Promise<string> {
+  const flow = (await (await fetch(`${publicUrl}/self-service/registration/api`)).json()) as {
+    id: string;
+  };
+  const response = await fetch(`${publicUrl}/self-service/registration?flow=${flow.id}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ method: "password", traits: { email }, password }),
+  });
+  if (response.status !== 200) throw new Error(`registration failed: ${response.status}`);
+  return ((await response.json()) as { session_token: string }).session_token;
+}
+
+/** Whoami beside a bare Koa JSON route, and registration beside raw argon2 hashing. */
+export async function benchIdentity(): Promise<void> {
+  const database = await createBenchDatabase(20);
+  const app = await startBenchApp(database);
+  let bare: Server | undefined;
+  try {
+    const token = await register(app.publicUrl, `bench-${randomUUID()}@example.com`);
+    const whoami = await (
+      await fetch(`${app.publicUrl}/sessions/whoami`, { headers: { "X-Session-Token": token } })
+    ).json();
+
+    const bareApp = new Koa();
+    const router = new Router();
+    router.get("/json", (ctx) => {
+      ctx.body = whoami;
+    });
+    bareApp.use(router.routes());
+    bare = await listen(bareApp, "127.0.0.1", 0);
+    const bareUrl = `http://127.0.0.1:${portOf(bare)}/json`;
+
+    const concurrency = 16;
+    const baseline = await load(bareUrl, { concurrency, durationMs });
+    const subject = await load(`${app.publicUrl}/sessions/whoami`, {
+      concurrency,
+      durationMs,
+      headers: { "X-Session-Token": token },
+    });
+    if (subject.errors > 0) throw new Error(`whoami failed ${subject.errors} times`);
+    report({
+      name: "whoami throughput",
+      value: subject.requestsPerSecond,
+      unit: "req/s",
+      baselineName: "bare Koa JSON route",
+      baseline: baseline.requestsPerSecond,
+    });
+    report({
+      name: "whoami p99 latency",
+      value: subject.p99Ms,
+      unit: "ms",
+      baselineName: "bare Koa JSON route",
+      baseline: baseline.p99Ms,
+      lowerIsBetter: true,
+    });
+
+    const hashConcurrency = 4;
+    const parameters = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+    let hashes = 0;
+    let started = performance.now();
+    await Promise.all(
+      Array.from({ length: hashConcurrency }, async () => {
+        while (performance.now() - started < durationMs) {
+          await argon2.hash(password, parameters);
+          hashes += 1;
+        }
+      }),
+    );
+    const hashRate = hashes / ((performance.now() - started) / 1000);
+
+    let registrations = 0;
+    started = performance.now();
+    await Promise.all(
+      Array.from({ length: hashConcurrency }, async () => {
+        while (performance.now() - started < durationMs) {
+          await register(app.publicUrl, `bench-${randomUUID()}@example.com`);
+          registrations += 1;
+        }
+      }),
+    );
+    const registrationRate = registrations / ((performance.now() - started) / 1000);
+    report({
+      name: "registration throughput",
+      value: registrationRate,
+      unit: "ops/s",
+      baselineName: "raw argon2id hash, same parameters",
+      baseline: hashRate,
+    });
+    await sleep(100);
+  } finally {
+    if (bare) await close(bare);
+    await app.stop();
+    await database.drop();
+  }
+}
