@@ -18,8 +18,12 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.join(",")}}`;
 }
 
-/** The part of an event the hash chain covers, hashed with SHA-256; hex. */
+/**
+ * SHA-256, as hex, of what the hash chain covers of an event besides its version and time:
+ * stream, id, type, schema version, data and metadata.
+ */
 export function eventContentHash(event: {
+  streamId: string;
   eventId: string;
   type: string;
   schemaVersion: number;
@@ -27,6 +31,7 @@ export function eventContentHash(event: {
   metadata: unknown;
 }): string {
   const content = canonicalJson([
+    event.streamId,
     event.eventId,
     event.type,
     event.schemaVersion,

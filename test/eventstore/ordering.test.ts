@@ -29,6 +29,7 @@ afterAll(async () => {
  */
 async function appendSlowly(holdMs: number): Promise<string> {
   const client = await database.pool.connect();
+  const streamId = `order-${randomUUID()}`;
   const event = {
     eventId: randomUUID(),
     type: "ThingHappened",
@@ -42,12 +43,12 @@ async function appendSlowly(holdMs: number): Promise<string> {
     schema_version: 1,
     data: event.data,
     metadata: event.metadata,
-    content_hash: eventContentHash(event),
+    content_hash: eventContentHash({ ...event, streamId }),
   };
   try {
     await client.query("BEGIN");
     await client.query("SELECT * FROM append_events($1, 'any', $2, '[]', '[]', '{}')", [
-      `order-${randomUUID()}`,
+      streamId,
       JSON.stringify([stored]),
     ]);
     await sleep(holdMs);

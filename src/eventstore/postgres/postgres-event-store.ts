@@ -81,6 +81,7 @@ export class PostgresEventStore implements EventStore {
     const payload = JSON.stringify(
       events.map((event) => {
         const stored = {
+          streamId,
           eventId: event.eventId.toLowerCase(),
           type: event.type,
           schemaVersion: event.schemaVersion ?? 1,
@@ -124,11 +125,61 @@ export class PostgresEventStore implements EventStore {
           position: formatPosition(row.tx_id, row.seq),
         };
       } catch (error) {
+        const code = (error as { code?: string }).code;
         // RG004: another writer created the stream first; the retry appends after its events.
-        if ((error as { code?: string }).code === "RG004" && attempt < 3) continue;
+        if (code === "RG004" && attempt < 3) continue;
+        if (code === "RG001" || code === "23505") {
+          const retried = await this.#findRetriedAppend(streamId, events);
+          if (retried) return retried;
+        }
         throw translateAppendError(error, streamId, expectedVersion, events);
       }
     }
+  }
+
+  /**
+   * Returns the original result when all of `events` are already stored in this stream at
+   * consecutive versions, so that a retried append succeeds. Raises `EventIdConflictError` when
+   * only some are, or elsewhere; returns undefined when none is stored.
+   */
+  async #findRetriedAppend(
+    streamId: string,
+    events: readonly NewEvent[],
+  ): Promise<AppendResult | undefined> {
+    const ids = events.map((event) => event.eventId.toLowerCase());
+    const { rows } = await this.#pool.query<{
+      event_id: string;
+      stream_id: string;
+      stream_version: string;
+      tx_id: string;
+      seq: string;
+    }>(
+      `SELECT event_id, stream_id, stream_version, tx_id::text AS tx_id, seq FROM events
+       WHERE event_id = ANY ($1::uuid[])`,
+      [ids],
+    );
+    if (rows.length === 0) return undefined;
+
+    const byId = new Map(rows.map((row) => [row.event_id, row]));
+    const first = byId.get(ids[0]!);
+    const consecutive =
+      rows.length === ids.length &&
+      first !== undefined &&
+      ids.every((id, index) => {
+        const row = byId.get(id);
+        return (
+          row?.stream_id === streamId &&
+          Number(row.stream_version) === Number(first.stream_version) + index
+        );
+      });
+    if (!consecutive) throw new EventIdConflictError(streamId, ids[0]!);
+
+    const last = byId.get(ids.at(-1)!)!;
+    return {
+      streamId,
+      version: Number(last.stream_version),
+      position: formatPosition(last.tx_id, last.seq),
+    };
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -285,8 +336,6 @@ function translateAppendError(
       return new WrongExpectedVersionError(streamId, expectedVersion, Number(detail));
     case "RG002":
       return new ClaimConflictError(streamId, detail ?? "unknown");
-    case "RG003":
-      return new EventIdConflictError(streamId, detail ?? events[0]!.eventId);
     case "23505":
       // Unique event id stored in another stream: the idempotency check only looks here.
       return new EventIdConflictError(streamId, events[0]!.eventId);

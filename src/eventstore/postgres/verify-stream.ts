@@ -17,7 +17,8 @@ interface StoredRow {
 }
 
 /**
- * Recomputes a stream's hash chain from the stored rows, as `append_events` built it, and
+ * Recomputes a stream's hash chain from the stored rows as `append_events` built it (previous
+ * hash, content hash, version and append time in microseconds, both 8-byte big-endian), and
  * compares the end of the chain with the stream row, so that a deleted last event shows too.
  */
 export async function verifyPostgresStream(
@@ -55,15 +56,19 @@ export async function verifyPostgresStream(
 
 function chainLink(previous: Buffer, streamId: string, row: StoredRow): Buffer {
   const content = eventContentHash({
+    streamId,
     eventId: row.event_id,
     type: row.event_type,
     schemaVersion: row.schema_version,
     data: row.data,
     metadata: row.metadata,
   });
+  const position = Buffer.alloc(16);
+  position.writeBigInt64BE(BigInt(row.stream_version), 0);
+  position.writeBigInt64BE(BigInt(row.recorded_micros), 8);
   return createHash("sha256")
     .update(previous)
     .update(Buffer.from(content, "hex"))
-    .update(`${streamId}\n${row.stream_version}\n${row.recorded_micros}`)
+    .update(position)
     .digest();
 }
