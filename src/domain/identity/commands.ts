@@ -208,6 +208,36 @@ export interface MarkAddressVerified {
   now: Timestamp;
 }
 
+/** Fields shared by the commands that ask the courier to send a code or a link. */
+interface RequestMessageFields<Template extends string> {
+  identityId: string;
+  messageId: string;
+  flowId: string;
+  template: Template;
+  /** Only `email` so far, because the courier sends email only. */
+  via: AddressChannel;
+  /** The recipient address; it is normalized before it is matched. */
+  address: string;
+  /** Six decimal digits, for code templates. */
+  code?: string;
+  /** Absolute http(s) URL, for link templates. */
+  link?: string;
+  expiresAt: Timestamp;
+  now: Timestamp;
+}
+
+/** Sends a verification code or link to one of the identity's verifiable addresses. */
+export interface RequestVerificationMessage
+  extends RequestMessageFields<"verification_code_valid" | "verification_valid"> {
+  type: "RequestVerificationMessage";
+}
+
+/** Sends a recovery code or link to one of an active identity's recovery addresses. */
+export interface RequestRecoveryMessage
+  extends RequestMessageFields<"recovery_code_valid" | "recovery_valid"> {
+  type: "RequestRecoveryMessage";
+}
+
 /** Every command on an identity stream. */
 export type IdentityCommand =
   | RegisterIdentity
@@ -225,4 +255,6 @@ export type IdentityCommand =
   | RevokeSession
   | RevokeOtherSessions
   | RevokeAllSessions
-  | MarkAddressVerified;
+  | MarkAddressVerified
+  | RequestVerificationMessage
+  | RequestRecoveryMessage;

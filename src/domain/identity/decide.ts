@@ -7,6 +7,10 @@ import {
   decideDeleteIdentity,
   decideEraseIdentity,
 } from "./decide-lifecycle.ts";
+import {
+  decideRequestRecoveryMessage,
+  decideRequestVerificationMessage,
+} from "./decide-message.ts";
 import { decideChangePassword } from "./decide-password.ts";
 import { decideReplaceIdentity, decideSetMetadata, decideUpdateTraits } from "./decide-profile.ts";
 import {
@@ -57,5 +61,9 @@ export function decideIdentityCommand(
       return decideRevokeAllSessions(command, state);
     case "MarkAddressVerified":
       return decideMarkAddressVerified(command, state);
+    case "RequestVerificationMessage":
+      return decideRequestVerificationMessage(command, state);
+    case "RequestRecoveryMessage":
+      return decideRequestRecoveryMessage(command, state);
   }
 }

@@ -202,6 +202,51 @@ export type AddressVerified = DomainEvent<
   }
 >;
 
+/** Courier template of a verification message, in Kratos's names: a code or a link. */
+export type VerificationTemplate = "verification_code_valid" | "verification_valid";
+
+/** Courier template of a recovery message, in Kratos's names: a code or a link. */
+export type RecoveryTemplate = "recovery_code_valid" | "recovery_valid";
+
+/**
+ * Data of a request for the courier to send a code or a link to one of the identity's
+ * addresses. Code templates carry `code` and link templates carry `link`, never both.
+ */
+export interface MessageRequestData<Template extends string> {
+  identityId: string;
+  /** Id of the message, which the courier's read model and its stream use. */
+  messageId: string;
+  /** The self-service flow that the code or link completes. */
+  flowId: string;
+  template: Template;
+  addressId: string;
+  via: AddressChannel;
+  /** Normalized recipient address. */
+  address: string;
+  /** Six decimal digits. */
+  code?: string;
+  /** Absolute http(s) URL that completes the flow. */
+  link?: string;
+  /** Time after which the code or link no longer works. */
+  expiresAt: Timestamp;
+  requestedAt: Timestamp;
+}
+
+/**
+ * A verification code or link was requested for a verifiable address. The address's status
+ * becomes `sent` unless it is verified already.
+ */
+export type VerificationMessageRequested = DomainEvent<
+  "VerificationMessageRequested",
+  MessageRequestData<VerificationTemplate>
+>;
+
+/** A recovery code or link was requested for a recovery address. The identity is unchanged. */
+export type RecoveryMessageRequested = DomainEvent<
+  "RecoveryMessageRequested",
+  MessageRequestData<RecoveryTemplate>
+>;
+
 /** Every event of an identity stream. */
 export type IdentityEvent =
   | IdentityRegistered
@@ -217,7 +262,9 @@ export type IdentityEvent =
   | SessionIssued
   | SessionRefreshed
   | SessionRevoked
-  | AddressVerified;
+  | AddressVerified
+  | VerificationMessageRequested
+  | RecoveryMessageRequested;
 
 /** Type name of an identity stream event. */
 export type IdentityEventType = IdentityEvent["type"];
@@ -238,4 +285,6 @@ export const identityEventTypes: readonly IdentityEventType[] = [
   "SessionRefreshed",
   "SessionRevoked",
   "AddressVerified",
+  "VerificationMessageRequested",
+  "RecoveryMessageRequested",
 ];

@@ -153,7 +153,23 @@ function evolveExisting(identity: Identity, event: IdentityChange): Identity {
         ),
         updatedAt: event.data.verifiedAt,
       };
+    case "VerificationMessageRequested":
+      return markAddressSent(identity, event.data.addressId, event.data.requestedAt);
+    case "RecoveryMessageRequested":
+      return identity;
   }
+}
+
+/** Moves an unverified address to `sent`, while a verified address stays `completed`. */
+function markAddressSent(identity: Identity, addressId: string, at: Timestamp): Identity {
+  return {
+    ...identity,
+    verifiableAddresses: identity.verifiableAddresses.map((address) =>
+      address.id === addressId && !address.verified && address.status !== "sent"
+        ? { ...address, status: "sent", updatedAt: at }
+        : address,
+    ),
+  };
 }
 
 function changeState(identity: Identity, state: Identity["state"], at: Timestamp): Identity {

@@ -5,6 +5,7 @@ export * from "./decide.ts";
 export * from "./decide-address.ts";
 export * from "./decide-creation.ts";
 export * from "./decide-lifecycle.ts";
+export * from "./decide-message.ts";
 export * from "./decide-password.ts";
 export * from "./decide-profile.ts";
 export * from "./decide-session.ts";
