@@ -8,6 +8,7 @@ import { requestId } from "../middleware/request-id.ts";
 import { registerHealthRoutes } from "./health.ts";
 import { registerSchemaRoutes } from "./schemas.ts";
 import { registerRegistrationRoutes } from "./self-service/registration.ts";
+import { registerVerificationRoutes } from "./self-service/verification.ts";
 import { registerSessionRoutes } from "./sessions.ts";
 
 /** Extra routes of the public port, registered by other modules. */
@@ -23,6 +24,7 @@ export function createPublicApp(registrar: Registrar, extraRoutes: PublicRoutes[
   registerSchemaRoutes(router, registrar);
   registerSessionRoutes(router, registrar);
   registerRegistrationRoutes(router, registrar);
+  registerVerificationRoutes(router, registrar);
   for (const register of extraRoutes) register(router, registrar);
 
   app.use(requestId({ trustIncoming: false }));

@@ -22,6 +22,7 @@ import { setOrySessionToken } from "../../kratos/continue-with.ts";
 import { commandContext, requestUrlOf, sessionTokenOf } from "../../request-context.ts";
 import { toIdentityView } from "../../../queries/identity-queries.ts";
 import { sessionToJson } from "../../kratos/session-json.ts";
+import { sendVerificationAfterRegistration } from "./verification-after-registration.ts";
 import {
   bodyObject,
   loadFlow,
@@ -226,7 +227,15 @@ async function submitRegistration(ctx: Context, registrar: Registrar, flow: Flow
 
   const active = await registrar.sessions.resolve(issued.token);
   const identity = active?.identity ?? (await registrar.queries.findIdentity(identityId));
-  const continueWith = [setOrySessionToken(issued.token)];
+  const continueWith = [
+    setOrySessionToken(issued.token),
+    ...(await sendVerificationAfterRegistration(
+      ctx,
+      registrar,
+      identityId,
+      extracted.verifiableAddresses,
+    )),
+  ];
 
   ctx.body = {
     identity: identity

@@ -1,0 +1,68 @@
+import type { Context } from "koa";
+import type { Registrar } from "../../../app/registrar.ts";
+import { saveChallengeFlow } from "../../../flows/codes-store.ts";
+import { type ContinueWith, showVerificationUi } from "../../kratos/continue-with.ts";
+import { requestIdOf } from "../../middleware/request-id.ts";
+import { createChallengeFlow } from "./challenge-flow.ts";
+import { requestChallengeMessage } from "./challenge-send.ts";
+import { sentUi } from "./challenge-ui.ts";
+import { sendLimiterOf } from "./send-limit.ts";
+
+/**
+ * Sends a verification code to each email address of a newly registered identity, each in its
+ * own verification flow, as Kratos does when verification is enabled. Returns one
+ * `show_verification_ui` item per address for the registration's `continue_with`. An address
+ * over its send limit gets its flow but no message, and registration succeeds all the same.
+ */
+export async function sendVerificationAfterRegistration(
+  ctx: Context,
+  registrar: Registrar,
+  identityId: string,
+  addresses: readonly { value: string; via: string }[],
+): Promise<ContinueWith[]> {
+  const continueWith: ContinueWith[] = [];
+  for (const address of addresses) {
+    if (address.via !== "email") continue;
+
+    const flowId = await sendVerificationCode(ctx, registrar, identityId, address.value);
+    const url = new URL(`${registrar.settings.publicUrl}/self-service/verification/flows`);
+    url.searchParams.set("id", flowId);
+    continueWith.push(
+      showVerificationUi({ id: flowId, url: url.toString(), verifiableAddress: address.value }),
+    );
+  }
+  return continueWith;
+}
+
+async function sendVerificationCode(
+  ctx: Context,
+  registrar: Registrar,
+  identityId: string,
+  address: string,
+): Promise<string> {
+  const flow = await createChallengeFlow(ctx, registrar, "verification");
+  const decision = await sendLimiterOf(registrar)({ address, ip: ctx.ip || undefined });
+  const challenge = decision.allowed
+    ? await requestChallengeMessage(ctx, registrar, {
+        flow,
+        kind: "verification",
+        method: "code",
+        address,
+        identityId,
+      })
+    : undefined;
+  if (!decision.allowed) {
+    registrar.logger.info(
+      { request_id: requestIdOf(ctx), flow_id: flow.id, limit: decision.limit },
+      "send limit reached; no verification code after registration",
+    );
+  }
+
+  await saveChallengeFlow(registrar.pool, {
+    ...flow,
+    state: "sent_email",
+    ui: sentUi(registrar.settings.publicUrl, "verification", flow.id, "code", address),
+    internal: { ...(challenge ? { challenge } : {}), active: "code" },
+  });
+  return flow.id;
+}

@@ -1,0 +1,198 @@
+import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
+import { Configuration, FrontendApi } from "@ory/client";
+import { type RunningRegistrar, startRegistrar } from "../../src/app/start.ts";
+import { parseConfig } from "../../src/config/config.ts";
+import {
+  type CaptureServer,
+  type CapturedMail,
+  startCaptureServer,
+} from "../../src/courier/capture-server.ts";
+import { CourierProducer } from "../../src/courier/courier-producer.ts";
+import { createMailTransport } from "../../src/courier/mail-transport.ts";
+import { CourierTemplates } from "../../src/courier/templates.ts";
+import { testArgon2Parameters } from "../../src/credential/index.ts";
+import { createLogger } from "../../src/logger.ts";
+import { courierMessagesProjection } from "../../src/projections/courier/courier-messages-projection.ts";
+import { courierReactor } from "../../src/projections/courier/courier-reactor.ts";
+import { type CourierWorker, startCourierWorker } from "../../workers/courier-worker.ts";
+import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { eventually } from "../support/eventually.ts";
+
+const redisUrl = "redis://127.0.0.1:6379";
+
+export interface FlowTestApp {
+  running: RunningRegistrar;
+  database: TestDatabase;
+  capture: CaptureServer;
+  publicUrl: string;
+  adminUrl: string;
+  adminKey: string;
+  frontend: FrontendApi;
+  logs: string[];
+  /** Waits for a mail to `address` beyond the first `skip` ones and returns its decoded text. */
+  waitForMail(address: string, skip?: number): Promise<string>;
+  /** Counts the mails received for `address`. */
+  mailCount(address: string): number;
+  close(): Promise<void>;
+}
+
+export interface FlowTestOptions {
+  sendsPerAddress?: number;
+  sendsPerIp?: number;
+  codeLifespanSeconds?: number;
+}
+
+/**
+ * Starts Registrar with the courier's reactor and a worker that sends to an in-process SMTP
+ * capture server, so that codes and links arrive as real mails. Every file gets its own
+ * database and BullMQ prefix; send limits come from the courier's environment settings.
+ */
+export async function startFlowTestApp(
+  label: string,
+  options: FlowTestOptions = {},
+): Promise<FlowTestApp> {
+  process.env.COURIER_SENDS_PER_ADDRESS = String(options.sendsPerAddress ?? 50);
+  process.env.COURIER_SENDS_PER_IP = String(options.sendsPerIp ?? 500);
+  process.env.COURIER_SEND_WINDOW_SECONDS = "600";
+
+  const database = await createTestDatabase(label);
+  const capture = await startCaptureServer({ maxMessages: 1000 });
+  const prefix = `rg_test_${label}_${randomBytes(4).toString("hex")}`;
+  const logs: string[] = [];
+  const logger = createLogger(
+    "debug",
+    new Writable({
+      write(chunk, _encoding, done) {
+        logs.push(String(chunk));
+        done();
+      },
+    }),
+  );
+
+  const producer = new CourierProducer({
+    redisUrl,
+    prefix,
+    settings: { attempts: 3, backoffDelayMs: 50 },
+    timeoutMs: 2_000,
+    logger,
+  });
+  const adminKey = randomBytes(32).toString("base64url");
+  const running = await startRegistrar(
+    parseConfig({
+      DATABASE_URL: database.url,
+      PUBLIC_PORT: "0",
+      ADMIN_PORT: "0",
+      MASTER_KEY: randomBytes(32).toString("base64"),
+      CLAIM_KEY_SECRET: randomBytes(32).toString("base64"),
+      ADMIN_API_KEY: adminKey,
+      REGISTRAR_ENV: "test",
+      LOG_LEVEL: "debug",
+      CODE_LIFESPAN_SECONDS: String(options.codeLifespanSeconds ?? 900),
+    }),
+    logger,
+    {
+      hasherParameters: testArgon2Parameters,
+      extraProjections: [courierReactor({ producer, logger }), courierMessagesProjection()],
+    },
+  );
+
+  const transport = createMailTransport(capture.url, { connectTimeoutMs: 2_000 });
+  const worker: CourierWorker = await startCourierWorker({
+    store: running.registrar.store,
+    codec: running.registrar.personalData.codec,
+    transport,
+    templates: new CourierTemplates(),
+    from: { name: "Registrar", address: "no-reply@registrar.test" },
+    redisUrl,
+    prefix,
+    logger,
+  });
+
+  const publicUrl = running.registrar.settings.publicUrl;
+  const received = (address: string): CapturedMail[] =>
+    capture.messages().filter((mail) => mail.envelope.to.includes(address));
+
+  return {
+    running,
+    database,
+    capture,
+    publicUrl,
+    adminUrl: `http://127.0.0.1:${running.adminPort}`,
+    adminKey,
+    frontend: new FrontendApi(new Configuration({ basePath: publicUrl })),
+    logs,
+    mailCount: (address) => received(address).length,
+    waitForMail: (address, skip = 0) =>
+      eventually(async () => {
+        const mail = received(address)[skip];
+        if (!mail) throw new Error(`no mail number ${skip + 1} to ${address} yet`);
+        return mailText(mail.raw);
+      }, 15_000),
+    async close() {
+      await running.stop();
+      await worker.close();
+      await producer.close();
+      transport.close();
+      await capture.close();
+      await database.drop();
+    },
+  };
+}
+
+/** Decodes every part of a mail and joins them, enough to find a code or link in it. */
+export function mailText(raw: string): string {
+  const boundary = /boundary="?([^";\r\n]+)"?/i.exec(raw)?.[1];
+  const parts = boundary ? raw.split(`--${boundary}`).slice(1, -1) : [raw];
+  return parts
+    .map((part) => {
+      const split = part.search(/\r?\n\r?\n/);
+      const headers = part.slice(0, split).toLowerCase();
+      const body = part.slice(split).trim();
+      if (headers.includes("content-transfer-encoding: base64")) {
+        return Buffer.from(body, "base64").toString("utf8");
+      }
+      if (headers.includes("content-transfer-encoding: quoted-printable")) {
+        return body
+          .replace(/=\r?\n/g, "")
+          .replace(/=([0-9A-F]{2})/gi, (_, hex: string) =>
+            String.fromCharCode(Number.parseInt(hex, 16)),
+          );
+      }
+      return body;
+    })
+    .join("\n");
+}
+
+/** Returns the six-digit code of a code mail. */
+export function codeOf(text: string): string {
+  const match = /code (?:<strong>)?(\d{6})/.exec(text);
+  if (!match) throw new Error("the mail contains no six-digit code");
+  return match[1]!;
+}
+
+/** Returns the flow link of a link mail. */
+export function linkOf(text: string): URL {
+  const match = /(https?:\/\/[^\s"<>]+token=[A-Za-z0-9_-]{43})/.exec(text);
+  if (!match) throw new Error("the mail contains no link with a token");
+  return new URL(match[1]!.replace(/&amp;/g, "&"));
+}
+
+/** An HTTP error response as the SDK's axios raises it. */
+export interface ErrorResponse {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: error bodies are checked field by field.
+  data: any;
+}
+
+/** Awaits a request that must fail and returns its status and body. */
+export async function rejection(request: Promise<unknown>): Promise<ErrorResponse> {
+  try {
+    await request;
+  } catch (error) {
+    const response = (error as { response?: ErrorResponse }).response;
+    if (response) return { status: response.status, data: response.data };
+    throw error;
+  }
+  throw new Error("the request succeeded, but a failure was expected");
+}
