@@ -8,6 +8,7 @@ import { requestId } from "../middleware/request-id.ts";
 import { registerHealthRoutes } from "../public/health.ts";
 import { authenticateApiKey } from "./api-key-auth.ts";
 import { metricsMiddleware, registerMetricsRoutes } from "./metrics.ts";
+import { registerAdminRecoveryRoutes } from "./recovery.ts";
 
 /** Extra routes of the admin port, registered by other modules. */
 export type AdminRoutes = (router: Router, registrar: Registrar) => void;
@@ -23,6 +24,7 @@ export function createAdminApp(registrar: Registrar, extraRoutes: AdminRoutes[] 
 
   registerHealthRoutes(router, registrar);
   registerMetricsRoutes(router);
+  registerAdminRecoveryRoutes(router, registrar);
   for (const register of extraRoutes) register(router, registrar);
 
   app.use(requestId({ trustIncoming: false }));
