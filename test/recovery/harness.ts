@@ -41,6 +41,8 @@ export interface FlowTestOptions {
   sendsPerAddress?: number;
   sendsPerIp?: number;
   codeLifespanSeconds?: number;
+  /** More configuration, such as `ADMIN_API_KEYS`. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -89,6 +91,7 @@ export async function startFlowTestApp(
       REGISTRAR_ENV: "test",
       LOG_LEVEL: "debug",
       CODE_LIFESPAN_SECONDS: String(options.codeLifespanSeconds ?? 900),
+      ...options.env,
     }),
     logger,
     {
