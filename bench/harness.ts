@@ -45,6 +45,10 @@ export async function createBenchDatabase(poolSize = 40): Promise<BenchDatabase>
   await ensureDatabase(url);
   await migrate(url);
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // Idle clients still closing when the database is dropped report 57P01.
+  pool.on("error", (error: Error & { code?: string }) => {
+    if (error.code !== "57P01") throw error;
+  });
   return {
     url,
     pool,

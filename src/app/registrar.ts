@@ -31,6 +31,7 @@ import type { ProjectionDefinition } from "../projections/projection.ts";
 import { ProjectionRunner } from "../projections/runner.ts";
 import { IdentityQueries } from "../queries/identity-queries.ts";
 import { type ApiKey, parseApiKeys } from "./api-keys.ts";
+import { type Courier, createCourier } from "./courier.ts";
 import { resolveSettings, type Settings } from "./settings.ts";
 
 /** Every service of one Registrar process, built from configuration. */
@@ -51,6 +52,7 @@ export interface Registrar {
   flows: FlowStore;
   projections: ProjectionRunner;
   apiKeys: ApiKey[];
+  courier: Courier;
   /** Releases connections; the projection runner must be stopped first. */
   close(): Promise<void>;
 }
@@ -104,6 +106,15 @@ export async function createRegistrar(
     ? new HibpBreachedPasswordChecker({ baseUrl: config.BREACHED_PASSWORD_API })
     : disabledBreachedPasswordChecker;
 
+  const courier = await createCourier(config, {
+    pool,
+    store,
+    personalData,
+    claimKeySecret: secrets.claimKeySecret,
+    development: settings.development,
+    logger,
+  });
+
   const identities = new IdentityCommandHandler(store, personalData);
   const queries = new IdentityQueries(pool);
   const projections = new ProjectionRunner({
@@ -115,6 +126,7 @@ export async function createRegistrar(
       identityProjection(),
       sessionProjection(),
       auditTrailProjection(),
+      ...courier.projections,
       ...(options.extraProjections ?? []),
     ],
   });
@@ -140,7 +152,9 @@ export async function createRegistrar(
     flows: new FlowStore(pool),
     projections,
     apiKeys,
+    courier,
     async close() {
+      await courier.close();
       redis.disconnect();
       await pool.end();
     },

@@ -16,8 +16,8 @@ export interface RunningRegistrar {
 }
 
 /**
- * Starts everything `npm start` runs in one process: migrations, both listeners and the
- * projection runner (unless RUN_PROJECTIONS is false).
+ * Starts everything `npm start` runs in one process: migrations, both listeners, the projection
+ * runner and a courier worker (unless RUN_PROJECTIONS or RUN_WORKERS is false).
  */
 export async function startRegistrar(
   config: RawConfig,
@@ -26,6 +26,7 @@ export async function startRegistrar(
 ): Promise<RunningRegistrar> {
   const registrar = await createRegistrar(config, { ...options, logger });
   if (config.RUN_PROJECTIONS) await registrar.projections.start();
+  const worker = config.RUN_WORKERS ? await registrar.courier.startWorker() : undefined;
 
   const publicServer = await listen(createPublicApp(registrar), config.HOST, config.PUBLIC_PORT);
   const adminServer = await listen(createAdminApp(registrar), config.HOST, config.ADMIN_PORT);
@@ -47,6 +48,7 @@ export async function startRegistrar(
     adminPort,
     async stop() {
       await Promise.all([close(publicServer), close(adminServer)]);
+      await worker?.close();
       await registrar.projections.stop();
       await registrar.close();
       logger.info("registrar stopped");

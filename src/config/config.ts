@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { courierConfigSchema } from "../courier/courier-config.ts";
 
 const base64Key = (name: string) =>
   z
@@ -12,7 +13,7 @@ const port = z.coerce.number().int().min(0).max(65_535);
 const seconds = z.coerce.number().int().positive();
 
 /** Every setting Registrar reads from the environment, parsed once at start. */
-export const configSchema = z.object({
+const coreConfigSchema = z.object({
   REGISTRAR_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: z.url().default("postgres://postgres@127.0.0.1:5432/registrar"),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(20),
@@ -58,6 +59,9 @@ export const configSchema = z.object({
   /** Window of the login throttles above. */
   LOGIN_THROTTLE_WINDOW_SECONDS: seconds.default(15 * 60),
 });
+
+/** Core settings and the courier's `COURIER_*` settings in one schema. */
+export const configSchema = coreConfigSchema.extend(courierConfigSchema.shape);
 
 export type RawConfig = z.infer<typeof configSchema>;
 

@@ -43,6 +43,9 @@ export async function startTestApp(
     ADMIN_API_KEY: adminKey,
     REGISTRAR_ENV: "test",
     LOG_LEVEL: "debug",
+    COURIER_CAPTURE_PORT: "0",
+    COURIER_QUEUE_PREFIX: `test_${randomBytes(6).toString("hex")}`,
+    COURIER_BACKOFF_MS: "50",
     ...env,
   });
   const running = await startRegistrar(config, createLogger("debug", capture), {

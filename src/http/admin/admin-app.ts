@@ -7,6 +7,7 @@ import { errorHandler } from "../middleware/error-handler.ts";
 import { requestId } from "../middleware/request-id.ts";
 import { registerHealthRoutes } from "../public/health.ts";
 import { authenticateApiKey } from "./api-key-auth.ts";
+import { registerCourierRoutes } from "./courier.ts";
 import { metricsMiddleware, registerMetricsRoutes } from "./metrics.ts";
 import { registerAdminRecoveryRoutes } from "./recovery.ts";
 
@@ -24,6 +25,7 @@ export function createAdminApp(registrar: Registrar, extraRoutes: AdminRoutes[] 
 
   registerHealthRoutes(router, registrar);
   registerMetricsRoutes(router);
+  registerCourierRoutes(router, registrar);
   registerAdminRecoveryRoutes(router, registrar);
   for (const register of extraRoutes) register(router, registrar);
 

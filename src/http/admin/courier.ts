@@ -1,0 +1,56 @@
+import type Router from "@koa/router";
+import type { Registrar } from "../../app/registrar.ts";
+import { InvalidCourierQueryError } from "../../projections/courier/courier-message-queries.ts";
+import { badRequest, notFound } from "../errors.ts";
+import { requireScope } from "./api-key-auth.ts";
+
+const statuses = new Set(["queued", "processing", "sent", "abandoned"]);
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Kratos's courier message routes; bodies are redacted outside development. */
+export function registerCourierRoutes(router: Router, registrar: Registrar): void {
+  router.get("/admin/courier/messages", requireScope("courier:read"), async (ctx) => {
+    const { page_size: pageSize, page_token: pageToken, status, recipient } = ctx.query;
+    if (status !== undefined && (typeof status !== "string" || !statuses.has(status))) {
+      throw badRequest({ message: "status must be one of queued, processing, sent, abandoned." });
+    }
+    if (pageSize !== undefined && (typeof pageSize !== "string" || !/^\d{1,4}$/.test(pageSize))) {
+      throw badRequest({ message: "page_size must be an integer from 1 to 1000." });
+    }
+    if (recipient !== undefined && (typeof recipient !== "string" || recipient.length > 320)) {
+      throw badRequest({ message: "recipient must be one address of at most 320 characters." });
+    }
+    if (pageToken !== undefined && typeof pageToken !== "string") {
+      throw badRequest({ message: "page_token must be given once." });
+    }
+
+    try {
+      const page = await registrar.courier.queries.listCourierMessages({
+        ...(pageSize !== undefined && { pageSize: Number(pageSize) }),
+        ...(pageToken !== undefined && { pageToken }),
+        ...(status !== undefined && { status: status as "queued" }),
+        ...(recipient !== undefined && { recipient: recipient.trim().toLowerCase() }),
+      });
+      if (page.nextPageToken) {
+        const next = new URL(`${ctx.origin}${ctx.path}`);
+        next.searchParams.set("page_token", page.nextPageToken);
+        if (pageSize) next.searchParams.set("page_size", String(pageSize));
+        ctx.set("Link", `<${next.pathname}${next.search}>; rel="next"`);
+      }
+      ctx.body = page.messages;
+    } catch (error) {
+      if (error instanceof InvalidCourierQueryError) {
+        throw badRequest({ message: `${error.parameter} is invalid.` });
+      }
+      throw error;
+    }
+  });
+
+  router.get("/admin/courier/messages/:id", requireScope("courier:read"), async (ctx) => {
+    const id = ctx.params.id ?? "";
+    if (!uuidPattern.test(id)) throw badRequest({ message: "The message id must be a UUID." });
+    const message = await registrar.courier.queries.getCourierMessage(id);
+    if (!message) throw notFound({ message: "The courier message does not exist." });
+    ctx.body = message;
+  });
+}
