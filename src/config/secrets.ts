@@ -62,7 +62,9 @@ async function readOrCreate(file: string, logger: Logger): Promise<StoredSecrets
     return JSON.parse(await readFile(file, "utf8")) as StoredSecrets;
   } catch (error) {
     if ((error as { code?: string }).code !== "ENOENT") {
-      throw new ConfigError(`cannot read development secrets at ${file}: ${(error as Error).message}`);
+      throw new ConfigError(
+        `cannot read development secrets at ${file}: ${(error as Error).message}`,
+      );
     }
   }
 
