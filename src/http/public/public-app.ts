@@ -7,6 +7,7 @@ import { errorHandler } from "../middleware/error-handler.ts";
 import { requestId } from "../middleware/request-id.ts";
 import { registerHealthRoutes } from "./health.ts";
 import { registerSchemaRoutes } from "./schemas.ts";
+import { registerLoginRoutes } from "./self-service/login.ts";
 import { registerRegistrationRoutes } from "./self-service/registration.ts";
 import { registerVerificationRoutes } from "./self-service/verification.ts";
 import { registerSessionRoutes } from "./sessions.ts";
@@ -25,6 +26,7 @@ export function createPublicApp(registrar: Registrar, extraRoutes: PublicRoutes[
   registerSessionRoutes(router, registrar);
   registerRegistrationRoutes(router, registrar);
   registerVerificationRoutes(router, registrar);
+  registerLoginRoutes(router, registrar);
   for (const register of extraRoutes) register(router, registrar);
 
   app.use(requestId({ trustIncoming: false }));

@@ -18,13 +18,14 @@ import type { TraitField } from "../../kratos/ui-nodes.ts";
 
 /**
  * Loads a flow of one kind from the `flow` or `id` query parameter. An unknown id is a 404; an
- * expired flow is a 410 that names a fresh replacement flow, as Kratos does.
+ * expired flow is a 410 that names a fresh replacement flow, as Kratos does. `replace` receives
+ * the expired flow, so the replacement can keep its settings.
  */
 export async function loadFlow(
   ctx: Context,
   registrar: Registrar,
   kind: FlowKind,
-  replace: () => Promise<Flow>,
+  replace: (expired: Flow) => Promise<Flow>,
 ): Promise<Flow> {
   const id = ctx.query.flow ?? ctx.query.id;
   if (id === undefined) throw badRequest({ message: "The flow query parameter is missing." });
@@ -34,7 +35,7 @@ export async function loadFlow(
 
   const now = new Date();
   if (flow.expiresAt <= now) {
-    const replacement = await replace();
+    const replacement = await replace(flow);
     throw selfServiceFlowExpiredError({
       expiredAt: flow.expiresAt,
       now,
