@@ -9,6 +9,7 @@ import { registerHealthRoutes } from "./health.ts";
 import { registerSchemaRoutes } from "./schemas.ts";
 import { registerLoginRoutes } from "./self-service/login.ts";
 import { registerRegistrationRoutes } from "./self-service/registration.ts";
+import { registerSettingsRoutes } from "./self-service/settings.ts";
 import { registerVerificationRoutes } from "./self-service/verification.ts";
 import { registerSessionRoutes } from "./sessions.ts";
 
@@ -27,6 +28,7 @@ export function createPublicApp(registrar: Registrar, extraRoutes: PublicRoutes[
   registerRegistrationRoutes(router, registrar);
   registerVerificationRoutes(router, registrar);
   registerLoginRoutes(router, registrar);
+  registerSettingsRoutes(router, registrar);
   for (const register of extraRoutes) register(router, registrar);
 
   app.use(requestId({ trustIncoming: false }));
