@@ -1,0 +1,226 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import { Writable } from "node:stream";
+import { Configuration, FrontendApi } from "@ory/client";
+import pino from "pino";
+import { type RunningRegistrar, startRegistrar } from "../../src/app/start.ts";
+import { parseConfig } from "../../src/config/config.ts";
+import { type Argon2Parameters, testArgon2Parameters } from "../../src/credential/index.ts";
+import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+
+/** A full Registrar on its own database, with the log lines it wrote. */
+export interface TestApp {
+  running: RunningRegistrar;
+  database: TestDatabase;
+  baseUrl: string;
+  frontend: FrontendApi;
+  logLines: Record<string, unknown>[];
+  stop(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Configuration keys that replace the defaults below. */
+  env?: Record<string, string>;
+  hasherParameters?: Argon2Parameters;
+}
+
+/**
+ * Starts both listeners and the projection runner on a fresh database, with explicit secrets
+ * and a cheap password hasher unless the test needs another. The per-IP login limit is high by
+ * default, because every request of a test comes from 127.0.0.1.
+ */
+export async function startTestApp(label: string, options: TestAppOptions = {}): Promise<TestApp> {
+  const database = await createTestDatabase(label);
+  const logLines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString("utf8").split("\n")) {
+        if (line.trim() !== "") logLines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  const logger = pino({ level: "info" }, destination);
+  const config = parseConfig({
+    REGISTRAR_ENV: "test",
+    DATABASE_URL: database.url,
+    // A fixed port, so that every module sees the final public URL from the start.
+    PUBLIC_PORT: String(await freePort()),
+    ADMIN_PORT: "0",
+    MASTER_KEY: randomBytes(32).toString("base64"),
+    CLAIM_KEY_SECRET: randomBytes(32).toString("base64"),
+    ADMIN_API_KEY: randomBytes(32).toString("base64url"),
+    RUN_WORKERS: "false",
+    // The SMTP capture server takes a free port, and queued mail jobs stay in this app's queue.
+    COURIER_CAPTURE_PORT: "0",
+    COURIER_QUEUE_PREFIX: `rg_test_${randomBytes(6).toString("hex")}`,
+    LOGIN_ATTEMPTS_PER_IP: "100000",
+    ...options.env,
+  });
+  const running = await startRegistrar(config, logger, {
+    hasherParameters: options.hasherParameters ?? testArgon2Parameters,
+  });
+  const baseUrl = `http://127.0.0.1:${running.publicPort}`;
+  return {
+    running,
+    database,
+    baseUrl,
+    frontend: new FrontendApi(new Configuration({ basePath: baseUrl })),
+    logLines,
+    async stop() {
+      await running.stop();
+      await database.drop();
+    },
+  };
+}
+
+/** Returns a port that was free a moment ago on 127.0.0.1. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === "string") throw new Error("no TCP port");
+  return address.port;
+}
+
+/** A UI message (`uiText`) as the JSON of a flow carries it. */
+export interface MessageJson {
+  id: number;
+  text: string;
+  type: string;
+  context?: Record<string, unknown>;
+}
+
+/** A UI node as the JSON of a flow carries it. */
+export interface NodeJson {
+  type: string;
+  group: string;
+  attributes: { name?: string; type?: string; value?: unknown; autocomplete?: string };
+  messages: MessageJson[];
+  meta: { label?: MessageJson };
+}
+
+/** The parts of a flow's JSON that the tests read. */
+export interface FlowJson {
+  id: string;
+  ui: { action: string; method: string; nodes: NodeJson[]; messages?: MessageJson[] };
+}
+
+/** Returns the ids of UI messages, in order. */
+export function messageIds(messages: MessageJson[] | undefined): number[] {
+  return (messages ?? []).map((message) => message.id);
+}
+
+/** Finds the input node of a flow by its name. */
+export function nodeNamed(flow: FlowJson, name: string): NodeJson | undefined {
+  return flow.ui.nodes.find((candidate) => candidate.attributes.name === name);
+}
+
+export interface JsonResponse {
+  status: number;
+  headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies.
+  body: any;
+}
+
+/** Sends a request to the public port and parses the JSON answer. */
+export async function send(
+  app: TestApp,
+  method: string,
+  path: string,
+  options: {
+    json?: unknown;
+    raw?: string;
+    contentType?: string;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<JsonResponse> {
+  const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
+  let body: string | undefined;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    headers["Content-Type"] = "application/json";
+  } else if (options.raw !== undefined) {
+    body = options.raw;
+    headers["Content-Type"] = options.contentType ?? "application/json";
+  }
+  const response = await fetch(`${app.baseUrl}${path}`, { method, headers, body });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text === "" ? undefined : JSON.parse(text),
+  };
+}
+
+/** Registers an identity through the native registration flow and returns its session token. */
+export async function registerIdentity(
+  app: TestApp,
+  email: string,
+  password: string,
+): Promise<{ identityId: string; token: string }> {
+  const flow = await send(app, "GET", "/self-service/registration/api");
+  const done = await send(app, "POST", `/self-service/registration?flow=${flow.body.id}`, {
+    json: { method: "password", password, traits: { email } },
+  });
+  if (done.status !== 200) {
+    throw new Error(`registration failed with ${done.status}: ${JSON.stringify(done.body)}`);
+  }
+  return { identityId: done.body.identity.id, token: done.body.session_token };
+}
+
+/** Submits a native password login and returns the raw answer. */
+export async function login(
+  app: TestApp,
+  identifier: unknown,
+  password: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse> {
+  const flow = await send(app, "GET", "/self-service/login/api");
+  return send(app, "POST", `/self-service/login?flow=${flow.body.id}`, {
+    json: { method: "password", identifier, password },
+    headers,
+  });
+}
+
+/** Counts the rows of the event store, which no rejected request may change. */
+export async function countEvents(app: TestApp): Promise<number> {
+  const { rows } = await app.database.pool.query<{ count: string }>(
+    "SELECT count(*) AS count FROM events",
+  );
+  return Number(rows[0]?.count);
+}
+
+/**
+ * Creates an identity through the command handler, as an administrator's import would, and
+ * waits until the read model has it. Without `hashedPassword` it has a password identifier but
+ * no password, like an identity that signed up through a social provider.
+ */
+export async function createIdentity(
+  app: TestApp,
+  input: { email: string; hashedPassword?: string; state?: "active" | "inactive" },
+): Promise<string> {
+  const { registrar } = app.running;
+  const identityId = randomUUID();
+  const outcome = await registrar.identities.execute(
+    {
+      type: "CreateIdentity",
+      identityId,
+      schemaId: "default",
+      traits: { email: input.email },
+      ...(input.state && { state: input.state }),
+      identifiers: { password: [input.email] },
+      ...(input.hashedPassword && { password: { hashedPassword: input.hashedPassword } }),
+      verifiableAddresses: [],
+      recoveryAddresses: [],
+      now: new Date().toISOString(),
+    },
+    { actor: { type: "system", id: "test" } },
+  );
+  if (!outcome.ok) throw new Error(`identity not created: ${outcome.error.code}`);
+  if (outcome.position) await registrar.sessions.waitForIdentities(outcome.position);
+  return identityId;
+}
