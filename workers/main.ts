@@ -3,7 +3,7 @@
 import pg from "pg";
 import { parseConfig } from "../src/config/config.ts";
 import { loadSecrets } from "../src/config/secrets.ts";
-import { parseCourierConfig } from "../src/courier/courier-config.ts";
+import { courierQueuePrefix, parseCourierConfig } from "../src/courier/courier-config.ts";
 import { parseSender } from "../src/courier/header-safety.ts";
 import { createMailTransport } from "../src/courier/mail-transport.ts";
 import { loadCourierTemplates } from "../src/courier/templates.ts";
@@ -41,7 +41,7 @@ const worker = await startCourierWorker({
   templates: await loadCourierTemplates(config.COURIER_TEMPLATES_DIR),
   from: parseSender(config.SMTP_FROM),
   redisUrl: config.REDIS_URL,
-  prefix: courier.COURIER_QUEUE_PREFIX,
+  prefix: courierQueuePrefix(courier.COURIER_QUEUE_PREFIX, config.DATABASE_URL),
   concurrency: courier.COURIER_CONCURRENCY,
   logger,
 });

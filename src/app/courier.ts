@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { RawConfig } from "../config/config.ts";
 import { type CaptureServer, startCaptureServer } from "../courier/capture-server.ts";
+import { courierQueuePrefix } from "../courier/courier-config.ts";
 import { CourierProducer } from "../courier/courier-producer.ts";
 import { parseSender } from "../courier/header-safety.ts";
 import { createMailTransport } from "../courier/mail-transport.ts";
@@ -45,20 +46,14 @@ export async function createCourier(
   },
 ): Promise<Courier> {
   const logger = deps.logger.child({ component: "courier" });
-  const captureServer = config.SMTP_URL
-    ? undefined
-    : await startCaptureServer({
-        port: config.COURIER_CAPTURE_PORT,
-        maxMessages: config.COURIER_CAPTURE_MAX_MESSAGES,
-        logger,
-      });
+  const captureServer = config.SMTP_URL ? undefined : await startCapture(config, logger);
   const smtpUrl = config.SMTP_URL ?? captureServer!.url;
   if (captureServer) logger.info({ url: captureServer.url }, "SMTP capture server started");
 
   const templates: CourierTemplates = await loadCourierTemplates(config.COURIER_TEMPLATES_DIR);
   const producer = new CourierProducer({
     redisUrl: config.REDIS_URL,
-    prefix: config.COURIER_QUEUE_PREFIX,
+    prefix: courierQueuePrefix(config.COURIER_QUEUE_PREFIX, config.DATABASE_URL),
     settings: { attempts: config.COURIER_MAX_ATTEMPTS, backoffDelayMs: config.COURIER_BACKOFF_MS },
     logger,
   });
@@ -100,7 +95,7 @@ export async function createCourier(
         templates,
         from: parseSender(config.SMTP_FROM),
         redisUrl: config.REDIS_URL,
-        prefix: config.COURIER_QUEUE_PREFIX,
+        prefix: courierQueuePrefix(config.COURIER_QUEUE_PREFIX, config.DATABASE_URL),
         concurrency: config.COURIER_CONCURRENCY,
         logger,
       }),
@@ -111,4 +106,22 @@ export async function createCourier(
       await captureServer?.close();
     },
   };
+}
+
+/**
+ * Starts the capture server on the configured port, or on a free one when that port is taken,
+ * as it is when a mail catcher from docker-compose.yml already listens there.
+ */
+async function startCapture(config: RawConfig, logger: Logger): Promise<CaptureServer> {
+  const options = { maxMessages: config.COURIER_CAPTURE_MAX_MESSAGES, logger };
+  try {
+    return await startCaptureServer({ ...options, port: config.COURIER_CAPTURE_PORT });
+  } catch (error) {
+    if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
+    logger.warn(
+      { port: config.COURIER_CAPTURE_PORT },
+      "capture server port is in use; listening on a free port instead",
+    );
+    return startCaptureServer({ ...options, port: 0 });
+  }
 }

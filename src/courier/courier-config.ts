@@ -14,11 +14,14 @@ export const courierConfigSchema = z.object({
   COURIER_BACKOFF_MS: positive.default(10_000),
   /** Jobs one worker process sends at the same time. */
   COURIER_CONCURRENCY: positive.max(1000).default(10),
-  /** BullMQ key prefix in Redis; producer and workers must agree. */
+  /**
+   * BullMQ key prefix in Redis; producer and workers must agree. Unset: `registrar_` and the
+   * database name (see `courierQueuePrefix`).
+   */
   COURIER_QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_:-]{1,50}$/)
-    .default("registrar"),
+    .optional(),
   /** Messages per recipient address within the send window. */
   COURIER_SENDS_PER_ADDRESS: positive.default(5),
   /** Messages per client IP address within the send window. */
@@ -43,4 +46,15 @@ export function parseCourierConfig(env: Record<string, string | undefined>): Cou
     throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
   }
   return result.data;
+}
+
+/**
+ * Returns the BullMQ key prefix: the configured one, or `registrar_<database name>`, so that
+ * deployments sharing a Redis server never take each other's jobs. A worker whose job names
+ * an event missing from its own database would otherwise abandon another deployment's mail.
+ */
+export function courierQueuePrefix(configured: string | undefined, databaseUrl: string): string {
+  if (configured) return configured;
+  const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1)) || "registrar";
+  return `registrar_${name.replace(/[^A-Za-z0-9_-]/g, "_")}`.slice(0, 50);
 }
