@@ -48,6 +48,8 @@ export async function submitPasswordSettings(
   const problem = await checkNewPassword(registrar, identity, password);
   if (problem) return reject(problem);
 
+  // NOTE: an identity without password identifiers gets a password it cannot sign in with,
+  // because ChangePassword does not derive identifiers from the traits.
   const outcome = await registrar.identities.execute(
     {
       type: "ChangePassword",
@@ -101,6 +103,8 @@ async function checkNewPassword(
     registrar.logger.warn({ failure: breach.failure }, "breached-password check failed open");
   }
 
+  // NOTE: 4000039 reveals to the holder of a privileged session whether a guess is the current
+  // password, and these checks are not throttled.
   const current = identity.credentials.password?.config.hashedPassword;
   if (current && (await registrar.hasher.verify(password, current)).outcome === "match") {
     return passwordSameAsOld();
