@@ -69,6 +69,24 @@ export class IdentityQueries {
     return rows[0]?.identity;
   }
 
+  /**
+   * Lists the identities holding a normalised identifier under any of `credentialTypes`. Listing
+   * the types lets the lookup use the `(credential_type, identifier)` primary key.
+   */
+  async listByIdentifier(
+    identifier: string,
+    credentialTypes: readonly string[],
+  ): Promise<Identity[]> {
+    const { rows } = await this.#pool.query<{ identity: Identity }>(
+      `SELECT i.identity FROM identities i
+       WHERE i.id IN (SELECT identity_id FROM identity_identifiers
+                      WHERE credential_type = ANY ($2::text[]) AND identifier = $1)
+       ORDER BY i.created_at, i.id`,
+      [identifier, credentialTypes],
+    );
+    return rows.map((row) => row.identity);
+  }
+
   async findByExternalId(externalId: string): Promise<Identity | undefined> {
     const { rows } = await this.#pool.query<{ identity: Identity }>(
       "SELECT identity FROM identities WHERE external_id = $1",
@@ -146,6 +164,40 @@ export class IdentityQueries {
       [identityId, options.active ?? null, now, options.limit ?? 500],
     );
     return rows.map((row) => toSessionView(row, now));
+  }
+
+  /**
+   * Lists one page of an identity's sessions, newest first, from after the `(issuedAt, id)`
+   * cursor. Reads one row more than the page to tell whether another page follows.
+   */
+  async listSessionsPage(
+    identityId: string,
+    now: Date,
+    options: { active?: boolean; pageSize: number; after?: { issuedAt: string; id: string } },
+  ): Promise<{ sessions: SessionView[]; next?: { issuedAt: string; id: string } }> {
+    const { rows } = await this.#pool.query<SessionRow>(
+      `SELECT * FROM sessions WHERE identity_id = $1
+         AND ($2::boolean IS NULL OR ($2 = (revoked_at IS NULL AND expires_at > $3)))
+         AND ($4::timestamptz IS NULL OR (issued_at, id) < ($4::timestamptz, $5::uuid))
+       ORDER BY issued_at DESC, id DESC LIMIT $6`,
+      [
+        identityId,
+        options.active ?? null,
+        now,
+        options.after?.issuedAt ?? null,
+        options.after?.id ?? null,
+        options.pageSize + 1,
+      ],
+    );
+    const page = rows.slice(0, options.pageSize);
+    const last = page.at(-1);
+    return {
+      sessions: page.map((row) => toSessionView(row, now)),
+      next:
+        rows.length > options.pageSize && last
+          ? { issuedAt: last.issued_at.toISOString(), id: last.id }
+          : undefined,
+    };
   }
 }
 
