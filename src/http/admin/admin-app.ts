@@ -7,9 +7,14 @@ import { errorHandler } from "../middleware/error-handler.ts";
 import { requestId } from "../middleware/request-id.ts";
 import { registerHealthRoutes } from "../public/health.ts";
 import { authenticateApiKey } from "./api-key-auth.ts";
+import { registerAuditRoutes } from "./audit.ts";
+import { registerCommandRoutes } from "./commands.ts";
 import { registerCourierRoutes } from "./courier.ts";
+import { registerIdentityRoutes } from "./identities.ts";
 import { metricsMiddleware, registerMetricsRoutes } from "./metrics.ts";
+import { registerProjectionRoutes } from "./projections.ts";
 import { registerAdminRecoveryRoutes } from "./recovery.ts";
+import { registerAdminSessionRoutes } from "./sessions.ts";
 
 /** Extra routes of the admin port, registered by other modules. */
 export type AdminRoutes = (router: Router, registrar: Registrar) => void;
@@ -27,6 +32,11 @@ export function createAdminApp(registrar: Registrar, extraRoutes: AdminRoutes[] 
   registerMetricsRoutes(router);
   registerCourierRoutes(router, registrar);
   registerAdminRecoveryRoutes(router, registrar);
+  registerIdentityRoutes(router, registrar);
+  registerAdminSessionRoutes(router, registrar);
+  registerCommandRoutes(router, registrar);
+  registerAuditRoutes(router, registrar);
+  registerProjectionRoutes(router, registrar);
   for (const register of extraRoutes) register(router, registrar);
 
   app.use(requestId({ trustIncoming: false }));
