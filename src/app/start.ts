@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { RawConfig } from "../config/config.ts";
 import { createAdminApp } from "../http/admin/admin-app.ts";
 import { createPublicApp } from "../http/public/public-app.ts";
-import { close, listen, portOf } from "../http/server.ts";
+import { bind, close, portOf, serve } from "../http/server.ts";
 import { createRegistrar, type CreateRegistrarOptions, type Registrar } from "./registrar.ts";
 
 export interface RunningRegistrar {
@@ -28,13 +28,16 @@ export async function startRegistrar(
   if (config.RUN_PROJECTIONS) await registrar.projections.start();
   const worker = config.RUN_WORKERS ? await registrar.courier.startWorker() : undefined;
 
-  const publicServer = await listen(createPublicApp(registrar), config.HOST, config.PUBLIC_PORT);
-  const adminServer = await listen(createAdminApp(registrar), config.HOST, config.ADMIN_PORT);
+  // Bind first: with port 0 the public URL, which routes put into flows, is known only then.
+  const publicServer = await bind(config.HOST, config.PUBLIC_PORT);
+  const adminServer = await bind(config.HOST, config.ADMIN_PORT);
   const publicPort = portOf(publicServer);
   const adminPort = portOf(adminServer);
   if (config.PUBLIC_PORT === 0 && !config.PUBLIC_URL) {
     registrar.settings.publicUrl = `http://${config.HOST}:${publicPort}`;
   }
+  serve(publicServer, createPublicApp(registrar));
+  serve(adminServer, createAdminApp(registrar));
   logger.info(
     { public_url: registrar.settings.publicUrl, admin_port: adminPort, host: config.HOST },
     "registrar started",

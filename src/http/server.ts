@@ -1,10 +1,19 @@
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type Koa from "koa";
 
 /** Starts listening and resolves with the server once the port is bound. */
 export function listen(app: Koa, host: string, port: number): Promise<Server> {
+  return bind(host, port).then((server) => serve(server, app));
+}
+
+/**
+ * Binds a server that handles no requests yet, so that callers learn a port picked by the
+ * system (port 0) before building an app that needs its own URL.
+ */
+export function bind(host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    const server = createServer();
+    server.listen(port, host);
     server.once("listening", () => resolve(server));
     server.once("error", reject);
     // Keep-alive a little longer than common load balancers' idle timeout of 60 s.
@@ -28,4 +37,10 @@ export function portOf(server: Server): number {
   if (address === null || typeof address === "string")
     throw new Error("server is not bound to a TCP port");
   return address.port;
+}
+
+/** Hands a bound server's requests to a Koa app. */
+export function serve(server: Server, app: Koa): Server {
+  server.on("request", app.callback());
+  return server;
 }
