@@ -3,23 +3,11 @@ import { Writable } from "node:stream";
 import { Configuration, FrontendApi } from "@ory/client";
 import { type RunningRegistrar, startRegistrar } from "../../src/app/start.ts";
 import { parseConfig } from "../../src/config/config.ts";
-import {
-  type CaptureServer,
-  type CapturedMail,
-  startCaptureServer,
-} from "../../src/courier/capture-server.ts";
-import { CourierProducer } from "../../src/courier/courier-producer.ts";
-import { createMailTransport } from "../../src/courier/mail-transport.ts";
-import { CourierTemplates } from "../../src/courier/templates.ts";
+import type { CaptureServer, CapturedMail } from "../../src/courier/capture-server.ts";
 import { testArgon2Parameters } from "../../src/credential/index.ts";
 import { createLogger } from "../../src/logger.ts";
-import { courierMessagesProjection } from "../../src/projections/courier/courier-messages-projection.ts";
-import { courierReactor } from "../../src/projections/courier/courier-reactor.ts";
-import { type CourierWorker, startCourierWorker } from "../../workers/courier-worker.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { eventually } from "../support/eventually.ts";
-
-const redisUrl = "redis://127.0.0.1:6379";
 
 export interface FlowTestApp {
   running: RunningRegistrar;
@@ -46,21 +34,14 @@ export interface FlowTestOptions {
 }
 
 /**
- * Starts Registrar with the courier's reactor and a worker that sends to an in-process SMTP
- * capture server, so that codes and links arrive as real mails. Every file gets its own
- * database and BullMQ prefix; send limits come from the courier's environment settings.
+ * Starts Registrar with its courier worker and SMTP capture server in the process, so that
+ * codes and links arrive as real mails. Every file gets its own database and queue prefix.
  */
 export async function startFlowTestApp(
   label: string,
   options: FlowTestOptions = {},
 ): Promise<FlowTestApp> {
-  process.env.COURIER_SENDS_PER_ADDRESS = String(options.sendsPerAddress ?? 50);
-  process.env.COURIER_SENDS_PER_IP = String(options.sendsPerIp ?? 500);
-  process.env.COURIER_SEND_WINDOW_SECONDS = "600";
-
   const database = await createTestDatabase(label);
-  const capture = await startCaptureServer({ maxMessages: 1000 });
-  const prefix = `rg_test_${label}_${randomBytes(4).toString("hex")}`;
   const logs: string[] = [];
   const logger = createLogger(
     "debug",
@@ -72,13 +53,6 @@ export async function startFlowTestApp(
     }),
   );
 
-  const producer = new CourierProducer({
-    redisUrl,
-    prefix,
-    settings: { attempts: 3, backoffDelayMs: 50 },
-    timeoutMs: 2_000,
-    logger,
-  });
   const adminKey = randomBytes(32).toString("base64url");
   const running = await startRegistrar(
     parseConfig({
@@ -91,27 +65,21 @@ export async function startFlowTestApp(
       REGISTRAR_ENV: "test",
       LOG_LEVEL: "debug",
       CODE_LIFESPAN_SECONDS: String(options.codeLifespanSeconds ?? 900),
+      COURIER_CAPTURE_PORT: "0",
+      COURIER_CAPTURE_MAX_MESSAGES: "1000",
+      COURIER_QUEUE_PREFIX: `test_${label}_${randomBytes(4).toString("hex")}`,
+      COURIER_BACKOFF_MS: "50",
+      COURIER_SENDS_PER_ADDRESS: String(options.sendsPerAddress ?? 50),
+      COURIER_SENDS_PER_IP: String(options.sendsPerIp ?? 500),
+      COURIER_SEND_WINDOW_SECONDS: "600",
       ...options.env,
     }),
     logger,
-    {
-      hasherParameters: testArgon2Parameters,
-      extraProjections: [courierReactor({ producer, logger }), courierMessagesProjection()],
-    },
+    { hasherParameters: testArgon2Parameters },
   );
 
-  const transport = createMailTransport(capture.url, { connectTimeoutMs: 2_000 });
-  const worker: CourierWorker = await startCourierWorker({
-    store: running.registrar.store,
-    codec: running.registrar.personalData.codec,
-    transport,
-    templates: new CourierTemplates(),
-    from: { name: "Registrar", address: "no-reply@registrar.test" },
-    redisUrl,
-    prefix,
-    logger,
-  });
-
+  const capture = running.registrar.courier.captureServer;
+  if (!capture) throw new Error("the courier started no SMTP capture server");
   const publicUrl = running.registrar.settings.publicUrl;
   const received = (address: string): CapturedMail[] =>
     capture.messages().filter((mail) => mail.envelope.to.includes(address));
@@ -134,10 +102,6 @@ export async function startFlowTestApp(
       }, 15_000),
     async close() {
       await running.stop();
-      await worker.close();
-      await producer.close();
-      transport.close();
-      await capture.close();
       await database.drop();
     },
   };
@@ -198,4 +162,10 @@ export async function rejection(request: Promise<unknown>): Promise<ErrorRespons
     throw error;
   }
   throw new Error("the request succeeded, but a failure was expected");
+}
+
+/** Reads a JSON response body whose fields the test checks one by one. */
+// biome-ignore lint/suspicious/noExplicitAny: tests check the fields of the body one by one.
+export async function jsonOf(response: Response): Promise<any> {
+  return response.json();
 }

@@ -8,6 +8,7 @@ import { requestId } from "../middleware/request-id.ts";
 import { registerHealthRoutes } from "./health.ts";
 import { registerSchemaRoutes } from "./schemas.ts";
 import { registerLoginRoutes } from "./self-service/login.ts";
+import { registerRecoveryRoutes } from "./self-service/recovery.ts";
 import { registerRegistrationRoutes } from "./self-service/registration.ts";
 import { registerSettingsRoutes } from "./self-service/settings.ts";
 import { registerVerificationRoutes } from "./self-service/verification.ts";
@@ -27,6 +28,7 @@ export function createPublicApp(registrar: Registrar, extraRoutes: PublicRoutes[
   registerSessionRoutes(router, registrar);
   registerRegistrationRoutes(router, registrar);
   registerVerificationRoutes(router, registrar);
+  registerRecoveryRoutes(router, registrar);
   registerLoginRoutes(router, registrar);
   registerSettingsRoutes(router, registrar);
   for (const register of extraRoutes) register(router, registrar);

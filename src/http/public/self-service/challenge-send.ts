@@ -10,7 +10,6 @@ import { flowActionUrl } from "../../kratos/flows.ts";
 import { requestIdOf } from "../../middleware/request-id.ts";
 import { commandContext } from "../../request-context.ts";
 import type { ChallengeFlowKind } from "./challenge-ui.ts";
-import { sendLimiterOf } from "./send-limit.ts";
 
 /**
  * Minimum time a send request takes. A known address costs a read-model lookup plus a command,
@@ -66,7 +65,7 @@ async function sendWithoutDelay(
 ): Promise<Flow> {
   const { flow, kind, address } = request;
   const log = registrar.logger.child({ request_id: requestIdOf(ctx), flow_id: flow.id });
-  const decision = await sendLimiterOf(registrar)({ address, ip: ctx.ip || undefined });
+  const decision = await registrar.courier.sendLimiter({ address, ip: ctx.ip || undefined });
   if (!decision.allowed && decision.limit === "ip") {
     log.info({ retry_after_seconds: decision.retryAfterSeconds }, "send limit per IP reached");
     throw rateLimited(decision.retryAfterSeconds);

@@ -6,7 +6,6 @@ import { requestIdOf } from "../../middleware/request-id.ts";
 import { createChallengeFlow } from "./challenge-flow.ts";
 import { requestChallengeMessage } from "./challenge-send.ts";
 import { sentUi } from "./challenge-ui.ts";
-import { sendLimiterOf } from "./send-limit.ts";
 
 /**
  * Sends a verification code to each email address of a newly registered identity, each in its
@@ -41,7 +40,7 @@ async function sendVerificationCode(
   address: string,
 ): Promise<string> {
   const flow = await createChallengeFlow(ctx, registrar, "verification");
-  const decision = await sendLimiterOf(registrar)({ address, ip: ctx.ip || undefined });
+  const decision = await registrar.courier.sendLimiter({ address, ip: ctx.ip || undefined });
   const challenge = decision.allowed
     ? await requestChallengeMessage(ctx, registrar, {
         flow,
