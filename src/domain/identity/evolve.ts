@@ -2,6 +2,7 @@ import type { Timestamp } from "../event.ts";
 import { toRecoveryAddresses, toVerifiableAddresses } from "./addresses.ts";
 import { applyIdentifierChanges, buildCredentials, setPasswordHash } from "./credentials.ts";
 import type { IdentityCreated, IdentityEvent, IdentityRegistered } from "./events.ts";
+import { withoutErasedFields } from "./erased-fields.ts";
 import { evolveSessions } from "./evolve-sessions.ts";
 import type { Identity } from "./model.ts";
 import { type ExistingIdentity, type IdentityStreamState, initialIdentityState } from "./state.ts";
@@ -13,8 +14,9 @@ import { type ExistingIdentity, type IdentityStreamState, initialIdentityState }
  */
 export function evolveIdentity(
   state: IdentityStreamState,
-  event: IdentityEvent,
+  recorded: IdentityEvent,
 ): IdentityStreamState {
+  const event = withoutErasedFields(recorded);
   switch (event.type) {
     case "IdentityRegistered":
     case "IdentityCreated":
