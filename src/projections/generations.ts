@@ -16,6 +16,15 @@ export interface GenerationRow {
   updated_at: Date;
 }
 
+/** Raised on a rebuild of a reactor, which would repeat its side effects. */
+export class ReactorRebuildError extends Error {
+  override readonly name = "ReactorRebuildError";
+
+  constructor(readonly projection: string) {
+    super(`projection ${projection} is a reactor; rebuilding would repeat its effects`);
+  }
+}
+
 // Advisory lock class for projection bookkeeping; any constant unused elsewhere works.
 const generationsLockClass = 7_341_002;
 

@@ -1,6 +1,7 @@
 import type Router from "@koa/router";
 import type { Context } from "koa";
 import type { Registrar } from "../../app/registrar.ts";
+import { ReactorRebuildError } from "../../projections/generations.ts";
 import type { ProjectionStatus } from "../../projections/status.ts";
 import { conflict, notFound } from "../errors.ts";
 import { requireScope } from "./api-key-auth.ts";
@@ -43,9 +44,7 @@ function rebuildProjection(registrar: Registrar) {
     try {
       generation = await registrar.projections.rebuild(name);
     } catch (error) {
-      // TODO: the runner raises a plain Error for reactors, so this reads its message. Switch
-      // to a typed error or a `kind` lookup once the runner offers one.
-      if (error instanceof Error && error.message.includes("is a reactor")) {
+      if (error instanceof ReactorRebuildError) {
         throw conflict({
           message: `The projection ${name} is a reactor and cannot be rebuilt.`,
           reason: "Rebuilding a reactor would repeat its effects, such as sending mail again.",
