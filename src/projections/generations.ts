@@ -75,11 +75,7 @@ export async function startRebuild(
   pool: pg.Pool,
   definition: ProjectionDefinition,
 ): Promise<number> {
-  if (definition.kind === "reactor") {
-    throw new Error(
-      `projection ${definition.name} is a reactor; rebuilding would repeat its effects`,
-    );
-  }
+  if (definition.kind === "reactor") throw new ReactorRebuildError(definition.name);
   return inTransaction(pool, async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [
       generationsLockClass,
