@@ -26,6 +26,62 @@ async function register(publicUrl: string, email: string): Promise<string> {
   return ((await response.json()) as { session_token: string }).session_token;
 }
 
+/**
+ * Password logins through the native flow beside raw argon2id verification at the same
+ * parameters and concurrency. Logins rotate over several identities, so that concurrent session
+ * appends rarely meet on one stream.
+ */
+async function benchLogin(publicUrl: string, parameters: argon2.Options): Promise<void> {
+  const concurrency = 8;
+  const emails = Array.from({ length: 16 }, () => `login-${randomUUID()}@example.com`);
+  for (const email of emails) await register(publicUrl, email);
+  const hash = await argon2.hash(password, parameters);
+
+  let verifications = 0;
+  let started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() - started < durationMs) {
+        if (!(await argon2.verify(hash, password))) throw new Error("verification failed");
+        verifications += 1;
+      }
+    }),
+  );
+  const verifyRate = verifications / ((performance.now() - started) / 1000);
+
+  let logins = 0;
+  started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      for (let n = worker; performance.now() - started < durationMs; n += concurrency) {
+        await login(publicUrl, emails[n % emails.length]!);
+        logins += 1;
+      }
+    }),
+  );
+  const loginRate = logins / ((performance.now() - started) / 1000);
+  report({
+    name: "password login throughput",
+    value: loginRate,
+    unit: "ops/s",
+    baselineName: "raw argon2id verify, same parameters",
+    baseline: verifyRate,
+  });
+}
+
+async function login(publicUrl: string, identifier: string): Promise<void> {
+  const flow = (await (await fetch(`${publicUrl}/self-service/login/api`)).json()) as {
+    id: string;
+  };
+  const response = await fetch(`${publicUrl}/self-service/login?flow=${flow.id}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ method: "password", identifier, password }),
+  });
+  if (response.status !== 200) throw new Error(`login failed: ${response.status}`);
+  await response.arrayBuffer();
+}
+
 /** Whoami beside a bare Koa JSON route, and registration beside raw argon2 hashing. */
 export async function benchIdentity(): Promise<void> {
   const database = await createBenchDatabase(20);
@@ -102,6 +158,8 @@ export async function benchIdentity(): Promise<void> {
       baselineName: "raw argon2id hash, same parameters",
       baseline: hashRate,
     });
+
+    await benchLogin(app.publicUrl, parameters);
     await sleep(100);
   } finally {
     if (bare) await close(bare);

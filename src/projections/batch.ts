@@ -22,6 +22,12 @@ export interface BatchContext {
   decode: EventDecoder;
   /** Failed attempts per event id, kept by the runner across batches. */
   attempts: Map<string, number>;
+  /**
+   * Positions up to which this process knows a generation has nothing left to apply, keyed by
+   * `<projection>:<generation>`. A position here may be ahead of the stored checkpoint when
+   * only events of other types followed it.
+   */
+  known: Map<string, Position>;
 }
 
 /**
@@ -37,6 +43,23 @@ export async function applyNextBatch(
 ): Promise<BatchOutcome> {
   const limit = definition.batchSize ?? defaultBatchSize;
   let pending: { events: RecordedEvent[]; from: Position; to: Position } | undefined;
+  const knownKey = `${definition.name}:${generation}`;
+
+  // Look before locking: when nothing this projection reads has arrived since the last known
+  // position, skip the transaction. The checkpoint then lags behind events of other types,
+  // which is harmless, because the next batch reads past them again.
+  const known = context.known.get(knownKey);
+  if (known !== undefined) {
+    const peek = await context.store.readAll({
+      after: known,
+      types: definition.eventTypes,
+      limit: 1,
+    });
+    if (peek.events.length === 0) {
+      context.known.set(knownKey, peek.position);
+      return { kind: "applied", count: 0, position: peek.position, caughtUp: true };
+    }
+  }
 
   try {
     const outcome = await inTransaction(context.pool, async (tx) => {
@@ -60,6 +83,7 @@ export async function applyNextBatch(
       return { kind: "applied", count: events.length, position: page.position, caughtUp } as const;
     });
     for (const event of pending?.events ?? []) context.attempts.delete(event.eventId);
+    if (outcome.kind === "applied") context.known.set(knownKey, outcome.position);
     return outcome;
   } catch (error) {
     if (!pending || pending.events.length === 0) return { kind: "failed", error };

@@ -5,6 +5,7 @@ import type { EventStore, Position } from "../eventstore/port.ts";
 import { applyNextBatch, type BatchContext, type EventDecoder } from "./batch.ts";
 import {
   ensureGenerations,
+  type GenerationRow,
   loadGenerations,
   promoteGeneration,
   startRebuild,
@@ -24,6 +25,7 @@ export interface ProjectionRunnerOptions {
 
 const maxBackoffMs = 30_000;
 const recheckDelaysMs = [10, 20, 40, 80, 160, 320];
+const generationCacheMs = 1_000;
 
 /**
  * Runs projections: each generation catches up in batches, then follows new events, woken by
@@ -37,6 +39,10 @@ export class ProjectionRunner {
   readonly #wakers = new Set<() => void>();
   #running = false;
   #wokenAt = 0;
+  /** Live checkpoint positions this process has written, by projection name. */
+  readonly #livePositions = new Map<string, Position>();
+  readonly #progressListeners = new Set<() => void>();
+  readonly #generationCache = new Map<string, { rows: GenerationRow[]; loadedAt: number }>();
   #loops: Promise<void>[] = [];
   #stopListening?: () => Promise<void>;
 
@@ -48,6 +54,7 @@ export class ProjectionRunner {
       store: options.store,
       decode: options.decode ?? (async (events) => events),
       attempts: new Map(),
+      known: new Map(),
     };
   }
 
@@ -103,6 +110,7 @@ export class ProjectionRunner {
   /** Starts rebuilding a read model into a new generation; returns the generation number. */
   async rebuild(name: string): Promise<number> {
     const generation = await startRebuild(this.#options.pool, this.#definition(name));
+    this.#generationCache.delete(name);
     this.#wakeAll();
     return generation;
   }
@@ -120,14 +128,40 @@ export class ProjectionRunner {
    * read what it has just written. Returns false when `timeoutMs` passes first.
    */
   async waitFor(name: string, position: Position, timeoutMs = 2_000): Promise<boolean> {
+    const store = this.#options.store;
+    const reached = () => {
+      const known = this.#livePositions.get(name);
+      return known !== undefined && store.comparePositions(known, position) >= 0;
+    };
+    if (reached()) return true;
+
+    // Batches applied in this process settle the wait at once; the checkpoint table covers
+    // batches applied by another process, polled less often.
     const deadline = Date.now() + timeoutMs;
-    for (let delay = 5; ; delay = Math.min(delay * 2, 50)) {
+    for (let delay = 10; ; delay = Math.min(delay * 2, 100)) {
+      if (await this.#progressWithin(delay, reached)) return true;
       const rows = await loadGenerations(this.#options.pool, name);
       const live = rows.find((row) => row.state === "live");
-      if (live && this.#options.store.comparePositions(live.position, position) >= 0) return true;
+      if (live && store.comparePositions(live.position, position) >= 0) return true;
       if (Date.now() >= deadline) return false;
-      await sleep(delay);
     }
+  }
+
+  /** Resolves true as soon as `reached` holds after a local batch, or false after `ms`. */
+  #progressWithin(ms: number, reached: () => boolean): Promise<boolean> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!reached()) return;
+        clearTimeout(timer);
+        this.#progressListeners.delete(check);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.#progressListeners.delete(check);
+        resolve(false);
+      }, ms);
+      this.#progressListeners.add(check);
+    });
   }
 
   async #loop(definition: ProjectionDefinition): Promise<void> {
@@ -170,7 +204,7 @@ export class ProjectionRunner {
    * when another process owns a generation, and `idle` when every generation has caught up.
    */
   async #step(definition: ProjectionDefinition): Promise<"more" | "busy" | "idle"> {
-    const generations = await loadGenerations(this.#options.pool, definition.name);
+    const generations = await this.#generationsOf(definition.name);
     let more = false;
     let busy = false;
     for (const row of generations) {
@@ -185,9 +219,11 @@ export class ProjectionRunner {
       }
       if (outcome.kind === "busy") busy = true;
       if (outcome.kind !== "applied") continue;
+      if (row.state === "live") this.#recordProgress(definition.name, outcome.position);
       if (!outcome.caughtUp) more = true;
       if (row.state === "building" && outcome.caughtUp) {
         await this.#promote(definition, row.generation);
+        this.#generationCache.delete(definition.name);
         more = true;
       }
     }
@@ -200,6 +236,25 @@ export class ProjectionRunner {
       { projection: definition.name, generation },
       "rebuilt projection is now live",
     );
+  }
+
+  /**
+   * Returns a projection's generations, re-read at most once per `generationCacheMs`, so that a
+   * rebuild started by another process is seen within that time.
+   */
+  async #generationsOf(name: string): Promise<GenerationRow[]> {
+    const cached = this.#generationCache.get(name);
+    if (cached && Date.now() - cached.loadedAt < generationCacheMs) return cached.rows;
+    const rows = await loadGenerations(this.#options.pool, name);
+    this.#generationCache.set(name, { rows, loadedAt: Date.now() });
+    return rows;
+  }
+
+  #recordProgress(name: string, position: Position): void {
+    const known = this.#livePositions.get(name);
+    if (known !== undefined && this.#options.store.comparePositions(known, position) >= 0) return;
+    this.#livePositions.set(name, position);
+    for (const listener of this.#progressListeners) listener();
   }
 
   #definition(name: string): ProjectionDefinition {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { validateAppend } from "../envelope.ts";
 import {
@@ -61,6 +62,9 @@ export class PostgresEventStore implements EventStore {
   readonly #upcasters: UpcasterRegistry;
   readonly #notifyIntervalMs: number;
   #notifyScheduled = false;
+  readonly #localListeners = new Set<() => void>();
+  /** Payload of this store's notifications, so that it can ignore its own. */
+  readonly #instanceId = randomUUID();
   #lastNotifyAt = 0;
 
   constructor(options: PostgresEventStoreOptions) {
@@ -255,12 +259,16 @@ export class PostgresEventStore implements EventStore {
   async onAppended(listener: () => void): Promise<() => Promise<void>> {
     const client = await this.#pool.connect();
     const onNotification = (message: pg.Notification) => {
-      if (message.channel === notifyChannel) listener();
+      // This process's own appends have woken the listener already.
+      if (message.channel === notifyChannel && message.payload !== this.#instanceId) listener();
     };
     client.on("notification", onNotification);
     await client.query(`LISTEN ${notifyChannel}`);
+    // Appends of this process wake its listeners at once, without the NOTIFY round trip.
+    this.#localListeners.add(listener);
 
     return async () => {
+      this.#localListeners.delete(listener);
       client.off("notification", onNotification);
       try {
         await client.query(`UNLISTEN ${notifyChannel}`);
@@ -278,13 +286,16 @@ export class PostgresEventStore implements EventStore {
    * `notifyIntervalMs`. Listeners also poll, so a lost hint only delays them.
    */
   #signalAppended(): void {
+    for (const listener of this.#localListeners) listener();
     if (this.#notifyScheduled) return;
     this.#notifyScheduled = true;
     const wait = Math.max(0, this.#lastNotifyAt + this.#notifyIntervalMs - Date.now());
     setTimeout(() => {
       this.#notifyScheduled = false;
       this.#lastNotifyAt = Date.now();
-      this.#pool.query(`SELECT pg_notify('${notifyChannel}', '')`).catch(() => undefined);
+      this.#pool
+        .query("SELECT pg_notify($1, $2)", [notifyChannel, this.#instanceId])
+        .catch(() => undefined);
     }, wait).unref();
   }
 
