@@ -97,6 +97,7 @@ async function markAddressVerified(
     },
     { ...commandContext(ctx, { type: "anonymous" }), causationId: flow.id },
   );
+  if (outcome.ok && outcome.position) await registrar.sessions.waitForIdentities(outcome.position);
   if (!outcome.ok && outcome.error.code !== "address_not_found") {
     registrar.logger.warn(
       { request_id: requestIdOf(ctx), flow_id: flow.id, code: outcome.error.code },
