@@ -26,6 +26,7 @@ export type ErrorId =
   | "not_found"
   | "method_not_allowed"
   | "conflict"
+  | "idempotency_key_reused"
   | "request_body_too_large"
   | "unsupported_media_type"
   | "rate_limited"
@@ -144,6 +145,11 @@ const ERROR_CATALOGUE: Record<ErrorId, ErrorDefinition> = {
     status: 409,
     message: "The request conflicts with the current state of the resource.",
     reason: "Reload the resource and retry.",
+  },
+  idempotency_key_reused: {
+    status: 422,
+    message: "The Idempotency-Key was already used for a different request.",
+    reason: "Use a new Idempotency-Key for a new request, or resend the original request.",
   },
   request_body_too_large: {
     status: 413,

@@ -96,14 +96,13 @@ describe("POST /admin/commands/{name}", () => {
       { traits: { email: "reuse-2@example.com" } },
       { "Idempotency-Key": key },
     );
-    expectError(other, 409, "conflict");
-    expect(other.body.error.details.reason_id).toBe("idempotency_key_reused");
+    expectError(other, 422, "idempotency_key_reused");
     const otherCommand = await command(
       "DeleteIdentity",
       { identity_id: first.body.stream_id.slice("identity-".length) },
       { "Idempotency-Key": key },
     );
-    expectError(otherCommand, 409, "conflict");
+    expectError(otherCommand, 422, "idempotency_key_reused");
     expect(await countEvents(app)).toBe(before);
   });
 

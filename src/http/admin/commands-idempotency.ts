@@ -16,16 +16,11 @@ export interface CommandResponse {
 }
 
 /**
- * Builds the error for a key reused with a different request.
- * NOTE: the error catalogue has no `idempotency_key_reused` id yet, so this is a 409 `conflict`
- * with `details.reason_id`. The IETF draft of the Idempotency-Key header specifies a 422.
+ * Builds the error for a key reused with a different request: 422, as the IETF draft of the
+ * Idempotency-Key header specifies.
  */
 export function idempotencyKeyReused(): RegistrarError {
-  return conflict({
-    message: "The Idempotency-Key was already used for a different request.",
-    reason: "Use a new Idempotency-Key for a new request, or resend the original request.",
-    details: { reason_id: "idempotency_key_reused" },
-  });
+  return new RegistrarError("idempotency_key_reused");
 }
 
 /**
