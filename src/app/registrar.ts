@@ -16,7 +16,6 @@ import {
 import { ensureDatabase, migrate } from "../db/migrate.ts";
 import { FlowStore } from "../flows/flow-store.ts";
 import type { EventStore } from "../eventstore/port.ts";
-import { PostgresEventStore } from "../eventstore/postgres/postgres-event-store.ts";
 import {
   defaultIdentitySchemaConfig,
   type IdentitySchemaConfig,
@@ -32,6 +31,7 @@ import { ProjectionRunner } from "../projections/runner.ts";
 import { IdentityQueries } from "../queries/identity-queries.ts";
 import { type ApiKey, parseApiKeys } from "./api-keys.ts";
 import { type Courier, createCourier } from "./courier.ts";
+import { createEventStore } from "./event-store.ts";
 import { resolveSettings, type Settings } from "./settings.ts";
 
 /** Every service of one Registrar process, built from configuration. */
@@ -87,12 +87,12 @@ export async function createRegistrar(
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: false });
   redis.on("error", (error) => logger.warn({ err: error }, "Redis connection error"));
 
-  const store = new PostgresEventStore({ pool });
   const personalData = createPersonalData(pool, {
     masterKey: secrets.masterKey,
     previousMasterKeys: secrets.previousMasterKeys,
     claimKeySecret: secrets.claimKeySecret,
   });
+  const store = createEventStore(config, { pool, personalData, logger });
   const schemas = await loadIdentitySchemas(schemaConfig(config));
   const hasher = await PasswordHasher.create(
     options.hasherParameters ?? {
