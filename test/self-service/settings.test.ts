@@ -272,7 +272,7 @@ describe("privileged session", () => {
 
   beforeAll(async () => {
     shortApp = await startTestApp("settings_privileged", {
-      env: { PRIVILEGED_SESSION_MAX_AGE_SECONDS: "1" },
+      env: { PRIVILEGED_SESSION_MAX_AGE_SECONDS: "4" },
     });
   });
 
@@ -283,7 +283,7 @@ describe("privileged session", () => {
   it("is required for passwords and identifiers", async () => {
     const { token } = await registerIdentity(shortApp, "aging@example.com", password);
     const flow = await newFlow(shortApp, token);
-    await sleep(1100);
+    await sleep(4100);
 
     const passwordChange = await submit(shortApp, flow.id, token, {
       method: "password",
