@@ -23,7 +23,7 @@ export interface ProjectionRunnerOptions {
   pollIntervalMs?: number;
 }
 
-const maxBackoffMs = 30_000;
+const maxBackoffMs = 10_000;
 const recheckDelaysMs = [10, 20, 40, 80, 160, 320];
 const generationCacheMs = 1_000;
 
