@@ -115,7 +115,12 @@ async function applyOneByOne(
         return "applied" as const;
       } catch (error) {
         await tx.query("ROLLBACK TO SAVEPOINT apply_event");
-        const attempts = (context.attempts.get(event.eventId) ?? 0) + 1;
+        // A data exception (SQLSTATE class 22, such as text PostgreSQL cannot store) fails the
+        // same way on every retry, so it is dead-lettered at once instead of holding back
+        // every later event through the retry backoff.
+        const attempts = isDataException(error)
+          ? maxAttempts
+          : (context.attempts.get(event.eventId) ?? 0) + 1;
         context.attempts.set(event.eventId, attempts);
         if (attempts < maxAttempts) {
           await recordError(tx, definition.name, generation, error);
@@ -218,6 +223,11 @@ async function deadLetter(
 
 function tableNamer(generation: number) {
   return (name: string) => physicalTableName(name, generation);
+}
+
+function isDataException(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && code.startsWith("22");
 }
 
 function describeError(error: unknown): string {

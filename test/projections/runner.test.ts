@@ -287,3 +287,49 @@ function renameTables(definition: ProjectionDefinition, suffix: string): Project
       definition.apply(events, { ...context, table: (name) => context.table(names[name] ?? name) }),
   };
 }
+
+describe("data exceptions", () => {
+  it("dead-letters an event PostgreSQL cannot store without retrying", async () => {
+    const stream = `thing-${randomUUID()}`;
+    const definition: ProjectionDefinition = {
+      name: "bad_text",
+      version: 1,
+      kind: "read_model",
+      maxAttempts: 50,
+      tables: ["bad_text"],
+      async createTables(tx, table) {
+        await tx.query(`CREATE TABLE ${table("bad_text")} (event_id uuid PRIMARY KEY, body jsonb)`);
+      },
+      async apply(events, { tx, table }) {
+        for (const event of events) {
+          if (event.streamId !== stream) continue;
+          // A lone surrogate is valid in a JavaScript string but not in jsonb text.
+          const body = (event.data as { bad?: boolean }).bad ? '{"a":"\\ud800"}' : "{}";
+          await tx.query(`INSERT INTO ${table("bad_text")} VALUES ($1, $2::jsonb)`, [
+            event.eventId,
+            body,
+          ]);
+        }
+      },
+    };
+    const runner = new ProjectionRunner({
+      pool: database.pool,
+      store,
+      projections: [definition],
+      logger,
+    });
+    await runner.prepare();
+    await store.append(stream, "no_stream", [
+      newEvent("ThingCreated", { bad: true }),
+      newEvent("ThingChanged"),
+    ]);
+    await catchUpToHead(runner, "bad_text");
+
+    const { rows } = await database.pool.query(
+      "SELECT attempts FROM projection_dead_letters WHERE projection = 'bad_text'",
+    );
+    expect(rows).toEqual([{ attempts: 50 }]);
+    const applied = await tableRows("SELECT count(*)::int AS n FROM bad_text");
+    expect(applied).toEqual([{ n: 1 }]);
+  });
+});

@@ -13,6 +13,21 @@ function rejectBody(message: string, cause?: unknown): never {
 function checkKey(key: string): void {
   if (FORBIDDEN_KEYS.has(key)) rejectBody(`The request body contains the forbidden key "${key}".`);
   if (key.includes("\0")) rejectBody("The request body contains a NUL character in a key.");
+  if (!key.isWellFormed()) rejectBody("The request body contains a lone surrogate in a key.");
+}
+
+/**
+ * Rejects string values that PostgreSQL cannot store as jsonb or text: NUL characters and lone
+ * UTF-16 surrogates (`"\uD800"`), which JSON.parse accepts. Let through, such a value fails
+ * only later, when a read model writes it, and stalls that projection.
+ */
+function checkString(value: string): void {
+  if (value.includes("\0")) {
+    rejectBody("The request body contains a NUL character in a string value.");
+  }
+  if (!value.isWellFormed()) {
+    rejectBody("The request body contains a lone surrogate in a string value.");
+  }
 }
 
 /**
@@ -26,9 +41,7 @@ export function decodeJson(text: string): unknown {
   try {
     value = JSON.parse(text, function checkMember(key: string, member: unknown) {
       checkKey(key);
-      if (typeof member === "string" && member.includes("\0")) {
-        rejectBody("The request body contains a NUL character in a string value.");
-      }
+      if (typeof member === "string") checkString(member);
       return member;
     });
   } catch (error) {
@@ -56,7 +69,8 @@ function checkDepth(value: unknown, depth: number): void {
 export function decodeForm(text: string): Record<string, unknown> {
   const grouped = new Map<string, string[]>();
   for (const [key, value] of new URLSearchParams(text)) {
-    if (value.includes("\0")) rejectBody("The request body contains a NUL character in a value.");
+    checkString(value);
+    if (!key.isWellFormed()) rejectBody("The request body contains a lone surrogate in a key.");
     const values = grouped.get(key);
     if (values === undefined) grouped.set(key, [value]);
     else values.push(value);

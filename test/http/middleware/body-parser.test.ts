@@ -192,6 +192,32 @@ describe("unsafe keys and values", () => {
     expect(message).toBe("The request body contains a NUL character in a string value.");
   });
 
+  test("rejects a lone surrogate in a JSON value", async () => {
+    const message = await expectRejected(
+      post('{"traits":{"name":{"first":"\\uD800"}}}', "application/json"),
+      400,
+      "bad_request",
+    );
+    expect(message).toBe("The request body contains a lone surrogate in a string value.");
+  });
+
+  test("rejects a lone surrogate in a JSON key", async () => {
+    const message = await expectRejected(
+      post('{"\\uDC00":1}', "application/json"),
+      400,
+      "bad_request",
+    );
+    expect(message).toBe("The request body contains a lone surrogate in a key.");
+  });
+
+  test("accepts a surrogate pair", async () => {
+    const response = await post(
+      '{"traits":{"name":{"first":"\\uD83D\\uDE00"}}}',
+      "application/json",
+    );
+    expect(response.status).toBe(200);
+  });
+
   test("rejects NUL in a JSON key", async () => {
     const message = await expectRejected(
       post('{"a\\u0000b":1}', "application/json"),
@@ -215,7 +241,7 @@ describe("unsafe keys and values", () => {
       400,
       "bad_request",
     );
-    expect(message).toBe("The request body contains a NUL character in a value.");
+    expect(message).toBe("The request body contains a NUL character in a string value.");
   });
 
   test("rejects NUL in a form key", async () => {
