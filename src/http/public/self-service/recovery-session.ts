@@ -33,7 +33,13 @@ export async function completeRecovery(
 ): Promise<void> {
   const { identityId } = challenge;
   const identity = identityId ? await registrar.queries.findIdentity(identityId) : undefined;
-  if (!identityId || !identity) {
+  // A code sent to an address the identity no longer has, such as an email changed since, must
+  // not recover the identity. Administrators' codes name no address and are not bound to one.
+  const addressRemoved =
+    identity !== undefined &&
+    challenge.address !== null &&
+    !identity.recoveryAddresses.some((address) => address.value === challenge.address);
+  if (!identityId || !identity || addressRemoved) {
     registrar.logger.info(
       { request_id: requestIdOf(ctx), flow_id: flow.id, identity_id: identityId },
       "recovery code matched no identity",
