@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import type { Context } from "koa";
-import { canonicalJson } from "../../eventstore/canonical-json.ts";
 import type { IdempotencyKeys } from "../../queries/idempotency-keys.ts";
 import { badRequest, conflict, RegistrarError, renderErrorEnvelope } from "../errors.ts";
 import { requestIdOf } from "../middleware/request-id.ts";
@@ -33,7 +32,11 @@ export function idempotencyKeyReused(): RegistrarError {
 export async function runIdempotently(
   ctx: Context,
   keys: IdempotencyKeys,
-  request: unknown,
+  /**
+   * A keyed digest of the request, never a plain hash: bodies can contain passwords, and a
+   * plain SHA-256 stored beside the key would let anyone with the database test guesses.
+   */
+  requestDigest: string,
   run: () => Promise<CommandResponse>,
 ): Promise<void> {
   const header = ctx.get("Idempotency-Key");
@@ -46,7 +49,7 @@ export async function runIdempotently(
 
   // Scoped by API key, so one client can neither replay nor block another client's responses.
   const keyHash = sha256Hex(`${apiKeyOf(ctx).id}\0${header}`);
-  const claim = await keys.claim(keyHash, sha256Hex(canonicalJson(request)));
+  const claim = await keys.claim(keyHash, requestDigest);
   if (claim.kind === "mismatch") throw idempotencyKeyReused();
   if (claim.kind === "in_progress") {
     throw conflict({
