@@ -58,6 +58,9 @@ const coreConfigSchema = z.object({
   LOGIN_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).default(100),
   /** Window of the login throttles above. */
   LOGIN_THROTTLE_WINDOW_SECONDS: seconds.default(15 * 60),
+  /** Registration attempts per client IP within `REGISTRATION_THROTTLE_WINDOW_SECONDS`. */
+  REGISTRATIONS_PER_IP: z.coerce.number().int().min(1).default(100),
+  REGISTRATION_THROTTLE_WINDOW_SECONDS: seconds.default(10 * 60),
 });
 
 /** Core settings and the courier's `COURIER_*` settings in one schema. */

@@ -105,6 +105,27 @@ export class FlowStore {
   }
 
   /**
+   * Moves a flow to `passed_challenge` unless it is there already, atomically, so that only one
+   * of several parallel submissions proceeds. Returns whether this call claimed it.
+   */
+  async claim(id: string): Promise<boolean> {
+    const { rowCount } = await this.#pool.query(
+      `UPDATE flows SET state = 'passed_challenge', updated_at = now()
+       WHERE id = $1 AND state <> 'passed_challenge'`,
+      [id],
+    );
+    return rowCount === 1;
+  }
+
+  /** Returns a claimed flow to `state` after the work it was claimed for failed. */
+  async release(id: string, state: string): Promise<void> {
+    await this.#pool.query("UPDATE flows SET state = $2, updated_at = now() WHERE id = $1", [
+      id,
+      state,
+    ]);
+  }
+
+  /**
    * Increments a counter in the flow's internal state atomically and returns the new value, so
    * parallel submissions cannot exceed an attempt limit.
    */

@@ -94,12 +94,13 @@ export class LoginThrottle {
   }
 }
 
-type ConsumeResult =
+export type ConsumeResult =
   | { limited: false }
   | { limited: true; retryAfterSeconds: number; firstRejection: boolean };
 
-interface FallbackLimiterOptions {
-  name: ThrottleScope;
+export interface FallbackLimiterOptions {
+  /** Names the Redis keys and log lines: `identifier`, `ip` or another limit's name. */
+  name: string;
   redis: Redis;
   points: number;
   windowSeconds: number;
@@ -108,8 +109,8 @@ interface FallbackLimiterOptions {
 }
 
 /** A Redis limiter that falls back to an in-process one while Redis fails. */
-class FallbackLimiter {
-  readonly #name: ThrottleScope;
+export class FallbackLimiter {
+  readonly #name: string;
   readonly #redis: RateLimiterRedis;
   readonly #memory: RateLimiterMemory;
   readonly #logger: Logger;

@@ -7,6 +7,8 @@ import {
   type Traits as DomainTraits,
 } from "../../../domain/identity/index.ts";
 import type { Flow } from "../../../flows/flow-store.ts";
+import { FallbackLimiter } from "../../../security/login-throttle.ts";
+import { badRequest, rateLimited } from "../../errors.ts";
 import { identityToJson } from "../../kratos/identity-json.ts";
 import { sessionAlreadyAvailable } from "../../kratos/flow-errors.ts";
 import { flowActionUrl, registrationFlowToJson } from "../../kratos/flows.ts";
@@ -33,6 +35,15 @@ import {
 
 /** Native registration with a password, following Kratos's `/self-service/registration` API. */
 export function registerRegistrationRoutes(router: Router, registrar: Registrar): void {
+  const limiter = new FallbackLimiter({
+    name: "registration-ip",
+    redis: registrar.redis,
+    points: registrar.config.REGISTRATIONS_PER_IP,
+    windowSeconds: registrar.config.REGISTRATION_THROTTLE_WINDOW_SECONDS,
+    logger: registrar.logger,
+    timeoutMs: 500,
+  });
+
   router.get("/self-service/registration/api", async (ctx) => {
     await rejectWhenSignedIn(ctx, registrar);
     const flow = await createRegistrationFlow(ctx, registrar);
@@ -51,6 +62,10 @@ export function registerRegistrationRoutes(router: Router, registrar: Registrar)
       createRegistrationFlow(ctx, registrar),
     );
     await rejectWhenSignedIn(ctx, registrar);
+    // Every submission costs a password hash, so each client IP gets a bounded number.
+    const ipKey = registrar.personalData.claims.claimKey("registration_ip", ctx.ip);
+    const limit = await limiter.consume(ipKey);
+    if (limit.limited) throw rateLimited(limit.retryAfterSeconds);
     await submitRegistration(ctx, registrar, flow);
   });
 }
@@ -184,6 +199,14 @@ async function submitRegistration(ctx: Context, registrar: Registrar, flow: Flow
 
   const identityId = randomUUID();
   const hashedPassword = await registrar.hasher.hash(password);
+  // A flow registers one identity: claim it before the command, so parallel submissions of
+  // one flow cannot create several identities.
+  if (!(await registrar.flows.claim(flow.id))) {
+    throw badRequest({
+      message: "This registration flow was already used.",
+      reason: "Start a new registration flow.",
+    });
+  }
   const context = commandContext(ctx, { type: "anonymous" });
   const outcome = await registrar.identities.execute(
     {
@@ -207,6 +230,7 @@ async function submitRegistration(ctx: Context, registrar: Registrar, flow: Flow
   );
   if (!outcome.ok) {
     // Kratos answers a taken identifier with 4000007 on the form; the same text covers a race.
+    await registrar.flows.release(flow.id, "choose_method");
     await rejectWithMessages(ctx, registrar, flow, traits, [{ text: duplicateCredentials() }]);
     return;
   }
