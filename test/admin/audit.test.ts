@@ -142,28 +142,43 @@ describe("GET /admin/audit/events", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("text/csv");
     const lines = response.text.split("\r\n");
-    expect(lines[0]).toBe(
-      "ordinal,event_id,event_type,stream_id,stream_version,identity_id,actor_type,actor_id," +
-        "session_id,correlation_id,causation_id,request_id,ip_address,user_agent,occurred_at," +
-        "recorded_at",
-    );
+    const header = [
+      "ordinal",
+      "event_id",
+      "event_type",
+      "stream_id",
+      "stream_version",
+      "identity_id",
+      "actor_type",
+      "actor_id",
+      "session_id",
+      "correlation_id",
+      "causation_id",
+      "request_id",
+      "ip_address",
+      "user_agent",
+      "occurred_at",
+      "recorded_at",
+    ];
+    expect(lines[0]).toBe(header.map((name) => `"${name}"`).join(","));
     expect(lines).toHaveLength(6);
     expect(lines[5]).toBe("");
     expect(lines[2]).toContain(`"'=HYPERLINK(""http://evil.example"",""x""), more"`);
-    expect(response.text).not.toMatch(/(^|,)=HYPERLINK/m);
+    expect(response.text).not.toMatch(/(^|[,;"])=HYPERLINK/m);
   });
 
   it("quotes and defuses every risky cell", () => {
-    expect(csvCell("=1+1")).toBe("'=1+1");
-    expect(csvCell("+1")).toBe("'+1");
-    expect(csvCell("-1")).toBe("'-1");
-    expect(csvCell("@SUM(A1)")).toBe("'@SUM(A1)");
-    expect(csvCell("\tx")).toBe("'\tx");
+    expect(csvCell("=1+1")).toBe(`"'=1+1"`);
+    expect(csvCell("+1")).toBe(`"'+1"`);
+    expect(csvCell("-1")).toBe(`"'-1"`);
+    expect(csvCell("@SUM(A1)")).toBe(`"'@SUM(A1)"`);
+    expect(csvCell("\tx")).toBe(`"'\tx"`);
     expect(csvCell('say "hi"')).toBe('"say ""hi"""');
     expect(csvCell("a,b")).toBe('"a,b"');
     expect(csvCell("line\nbreak")).toBe('"line\nbreak"');
-    expect(csvCell(null)).toBe("");
-    expect(csvCell(42)).toBe("42");
+    expect(csvCell("Mozilla;=cmd|' /C calc'!A0")).toBe(`"Mozilla;=cmd|' /C calc'!A0"`);
+    expect(csvCell(null)).toBe('""');
+    expect(csvCell(42)).toBe('"42"');
   });
 
   it("rejects bad filters", async () => {

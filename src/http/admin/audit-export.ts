@@ -96,13 +96,14 @@ export function csvLine(cells: readonly unknown[]): string {
 
 /**
  * Formats one CSV cell. A text that a spreadsheet would run as a formula gets a leading `'`, as
- * OWASP advises against CSV injection. Cells with a quote, comma or line break are quoted, and
- * their quotes doubled.
+ * OWASP advises against CSV injection. Every cell is quoted, with its quotes doubled, because a
+ * spreadsheet that splits on another separator (`;`) would otherwise start a new cell, maybe a
+ * formula, inside an unquoted one.
  */
 export function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return "";
+  if (value === null || value === undefined) return '""';
 
   let text = String(value);
   if (formulaStart.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  return `"${text.replaceAll('"', '""')}"`;
 }

@@ -2,7 +2,7 @@ import jsonPatch, { type Operation } from "fast-json-patch";
 import type { Context } from "koa";
 import { z } from "zod";
 import type { Registrar } from "../../app/registrar.ts";
-import { badRequest } from "../errors.ts";
+import { badRequest, RegistrarError } from "../errors.ts";
 import type { IdentityJson } from "../kratos/identity-json.ts";
 import { parseInput } from "../middleware/validation.ts";
 import { updateIdentityBodySchema } from "./identities-body.ts";
@@ -76,16 +76,37 @@ function protectedPathError(path: string) {
   });
 }
 
+// Largest patched identity, as JSON; `copy` operations could otherwise double it each time.
+const maxPatchedBytes = 256 * 1024;
+
+/**
+ * Applies the operations one at a time, checking the document's size after each, so that a
+ * chain of `copy` operations cannot grow it exponentially before anything looks at it.
+ */
 function applyOperations(document: IdentityJson, operations: Operation[]): Record<string, unknown> {
   try {
-    const copy = structuredClone(document) as unknown as Record<string, unknown>;
-    return jsonPatch.applyPatch(copy, operations, true, true, true).newDocument;
+    let current = structuredClone(document) as unknown as Record<string, unknown>;
+    for (const [index, operation] of operations.entries()) {
+      current = jsonPatch.applyOperation(current, operation, true, true, true, index).newDocument;
+      if (JSON.stringify(current).length > maxPatchedBytes) {
+        throw badRequest({
+          message: `The patched identity would be larger than ${maxPatchedBytes} bytes.`,
+          reason: "Send smaller values.",
+          details: { operation_index: index },
+        });
+      }
+    }
+    return current;
   } catch (error) {
-    if (!(error instanceof jsonPatch.JsonPatchError)) throw error;
+    if (error instanceof RegistrarError) throw error;
+    // fast-json-patch raises a TypeError rather than its own error for some impossible moves,
+    // such as moving a value into one of its own children.
+    if (!(error instanceof jsonPatch.JsonPatchError) && !(error instanceof TypeError)) throw error;
+    const index = error instanceof jsonPatch.JsonPatchError ? (error.index ?? null) : null;
     throw badRequest({
       message: "The JSON Patch could not be applied.",
       reason: "Check each operation's path against the identity and the values of test operations.",
-      details: { failure: error.name, operation_index: error.index ?? null },
+      details: { failure: error.name, operation_index: index },
       cause: error,
     });
   }
