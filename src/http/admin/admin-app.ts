@@ -4,6 +4,7 @@ import type { Registrar } from "../../app/registrar.ts";
 import { accessLog } from "../middleware/access-log.ts";
 import { bodyParser } from "../middleware/body-parser.ts";
 import { errorHandler } from "../middleware/error-handler.ts";
+import { queryGuard } from "../middleware/query-guard.ts";
 import { requestId } from "../middleware/request-id.ts";
 import { registerHealthRoutes } from "../public/health.ts";
 import { authenticateApiKey } from "./api-key-auth.ts";
@@ -50,6 +51,7 @@ export function createAdminApp(registrar: Registrar, extraRoutes: AdminRoutes[] 
     await next();
   });
   app.use(authenticateApiKey(registrar.apiKeys));
+  app.use(queryGuard());
   app.use(bodyParser({ root: "any" }));
   app.use(router.routes());
   app.use(router.allowedMethods());

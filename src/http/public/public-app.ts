@@ -4,6 +4,7 @@ import type { Registrar } from "../../app/registrar.ts";
 import { accessLog } from "../middleware/access-log.ts";
 import { bodyParser } from "../middleware/body-parser.ts";
 import { errorHandler } from "../middleware/error-handler.ts";
+import { queryGuard } from "../middleware/query-guard.ts";
 import { requestId } from "../middleware/request-id.ts";
 import { registerHealthRoutes } from "./health.ts";
 import { registerSchemaRoutes } from "./schemas.ts";
@@ -36,6 +37,7 @@ export function createPublicApp(registrar: Registrar, extraRoutes: PublicRoutes[
   app.use(requestId({ trustIncoming: false }));
   app.use(accessLog(logger));
   app.use(errorHandler({ logger }));
+  app.use(queryGuard());
   app.use(bodyParser());
   app.use(router.routes());
   app.use(router.allowedMethods());
