@@ -4,6 +4,7 @@ import pino from "pino";
 import { startCaptureServer } from "../src/courier/capture-server.ts";
 import { CourierProducer } from "../src/courier/courier-producer.ts";
 import { courierQueueName } from "../src/courier/courier-queue.ts";
+import { CourierSecretStore } from "../src/courier/courier-secrets.ts";
 import { createMailTransport } from "../src/courier/mail-transport.ts";
 import { CourierTemplates } from "../src/courier/templates.ts";
 import { PostgresEventStore } from "../src/eventstore/postgres/postgres-event-store.ts";
@@ -31,10 +32,11 @@ export async function benchCourier(): Promise<void> {
     if (error.code !== "57P01") throw error;
   });
   const store = new PostgresEventStore({ pool: database.pool });
-  const { codec } = createPersonalData(database.pool, {
+  const { codec, cipher } = createPersonalData(database.pool, {
     masterKey: randomBytes(32),
     claimKeySecret: randomBytes(32),
   });
+  const secrets = new CourierSecretStore(database.pool, cipher);
   const capture = await startCaptureServer({ maxMessages: 10 });
   const prefix = `rg_bench_${randomBytes(4).toString("hex")}`;
   const producer = new CourierProducer({ redisUrl, prefix, logger });
@@ -64,6 +66,7 @@ export async function benchCourier(): Promise<void> {
   const worker = await startCourierWorker({
     store,
     codec,
+    secrets,
     transport: workerTransport,
     templates: new CourierTemplates(),
     from,
@@ -77,7 +80,7 @@ export async function benchCourier(): Promise<void> {
     const viaCourier = async () => {
       const address = `${randomUUID()}@example.com`;
       const arrived = arrival(address);
-      await appendRequest(store, codec, address);
+      await appendRequest(store, codec, secrets, address);
       await arrived;
     };
     const direct = async () => {
@@ -122,21 +125,33 @@ export async function benchCourier(): Promise<void> {
 async function appendRequest(
   store: PostgresEventStore,
   codec: ReturnType<typeof createPersonalData>["codec"],
+  secrets: CourierSecretStore,
   address: string,
 ): Promise<void> {
   const identityId = randomUUID();
+  const messageId = randomUUID();
+  const flowId = randomUUID();
+  const expiresAt = new Date(Date.now() + 15 * 60_000);
+  const type = "VerificationMessageRequested";
+  await secrets.saveSecret({
+    messageId,
+    identityId,
+    flowId,
+    eventType: type,
+    value: "123456",
+    expiresAt,
+  });
   const event = await codec.encryptEvent(
     identityId,
     {
       eventId: randomUUID(),
-      type: "VerificationMessageRequested",
+      type,
       data: {
-        messageId: randomUUID(),
-        flowId: randomUUID(),
+        messageId,
+        flowId,
         template: "verification_code_valid",
         address,
-        code: "123456",
-        expiresAt: new Date(Date.now() + 15 * 60_000).toISOString(),
+        expiresAt: expiresAt.toISOString(),
       },
       metadata: {
         correlationId: randomUUID(),
@@ -145,7 +160,7 @@ async function appendRequest(
         occurredAt: new Date().toISOString(),
       },
     },
-    ["address", "code"],
+    ["address"],
   );
   await store.append(`identity-${identityId}`, "no_stream", [event]);
 }

@@ -7,6 +7,7 @@ import {
   courierJobSchema,
   courierQueueName,
 } from "../src/courier/courier-queue.ts";
+import type { CourierSecretStore } from "../src/courier/courier-secrets.ts";
 import {
   abandonAfterFault,
   DeliveryFailedError,
@@ -16,6 +17,10 @@ import {
 } from "../src/courier/deliver-message.ts";
 
 export interface CourierWorkerDependencies extends DeliveryDependencies {
+  /** Source of the codes and links, from which the worker also deletes the expired ones. */
+  secrets: Pick<CourierSecretStore, "findSecret" | "deleteExpiredSecrets">;
+  /** Milliseconds between deletions of expired codes and links. 60 000 when omitted. */
+  secretCleanupIntervalMs?: number;
   redisUrl: string;
   /** BullMQ key prefix; must equal the producer's. `bull` when omitted. */
   prefix?: string;
@@ -36,7 +41,8 @@ export interface CourierWorker {
  * Starts a BullMQ worker on the courier queue. Each job loads its request event, sends the mail
  * once and records the outcome in the message's courier stream. BullMQ retries a failed send
  * with the job's exponential backoff. Log lines carry the job id, queue, attempt and duration,
- * never the address, code or link.
+ * never the address, code or link. The worker also deletes expired codes and links from
+ * `courier_secrets` periodically. Several workers doing so at once is harmless.
  */
 export async function startCourierWorker(deps: CourierWorkerDependencies): Promise<CourierWorker> {
   // A worker blocks on Redis while it waits for jobs, so it must retry commands forever.
@@ -56,6 +62,11 @@ export async function startCourierWorker(deps: CourierWorkerDependencies): Promi
     deps.logger.error({ err: error, queue: courierQueueName }, "courier worker error");
   });
   await worker.waitUntilReady();
+  const cleanup = setInterval(
+    () => void deleteExpiredSecrets(deps),
+    deps.secretCleanupIntervalMs ?? 60_000,
+  );
+  cleanup.unref();
   deps.logger.info(
     { queue: courierQueueName, concurrency: deps.concurrency ?? 10 },
     "courier worker started",
@@ -64,11 +75,22 @@ export async function startCourierWorker(deps: CourierWorkerDependencies): Promi
   return {
     worker,
     async close() {
+      clearInterval(cleanup);
       await worker.close();
       connection.disconnect();
       deps.logger.info({ queue: courierQueueName }, "courier worker stopped");
     },
   };
+}
+
+async function deleteExpiredSecrets(deps: CourierWorkerDependencies): Promise<void> {
+  const now = (deps.now ?? (() => new Date()))();
+  try {
+    const deleted = await deps.secrets.deleteExpiredSecrets(now);
+    if (deleted > 0) deps.logger.info({ deleted }, "expired courier secrets deleted");
+  } catch (error) {
+    deps.logger.error({ err: error }, "failed to delete expired courier secrets");
+  }
 }
 
 async function processCourierJob(

@@ -4,6 +4,7 @@ import pg from "pg";
 import { parseConfig } from "../src/config/config.ts";
 import { loadSecrets } from "../src/config/secrets.ts";
 import { courierQueuePrefix, parseCourierConfig } from "../src/courier/courier-config.ts";
+import { CourierSecretStore } from "../src/courier/courier-secrets.ts";
 import { parseSender } from "../src/courier/header-safety.ts";
 import { createMailTransport } from "../src/courier/mail-transport.ts";
 import { loadCourierTemplates } from "../src/courier/templates.ts";
@@ -37,6 +38,7 @@ const transport = createMailTransport(config.SMTP_URL);
 const worker = await startCourierWorker({
   store,
   codec: personalData.codec,
+  secrets: new CourierSecretStore(pool, personalData.cipher),
   transport,
   templates: await loadCourierTemplates(config.COURIER_TEMPLATES_DIR),
   from: parseSender(config.SMTP_FROM),

@@ -5,6 +5,7 @@ import type { RawConfig } from "../config/config.ts";
 import { type CaptureServer, startCaptureServer } from "../courier/capture-server.ts";
 import { courierQueuePrefix } from "../courier/courier-config.ts";
 import { CourierProducer } from "../courier/courier-producer.ts";
+import { CourierSecretStore } from "../courier/courier-secrets.ts";
 import { parseSender } from "../courier/header-safety.ts";
 import { createMailTransport } from "../courier/mail-transport.ts";
 import { type CheckSendAllowed, createSendRateLimiter } from "../courier/send-rate-limiter.ts";
@@ -73,11 +74,13 @@ export async function createCourier(
     perIp: { points: config.COURIER_SENDS_PER_IP, windowSeconds: window },
   });
 
+  const secrets = new CourierSecretStore(deps.pool, deps.personalData.cipher);
   const queries = new CourierMessageQueries({
     pool: deps.pool,
     developmentMode: deps.development,
     store: deps.store,
     codec: deps.personalData.codec,
+    secrets,
     templates,
   });
   const transport = createMailTransport(smtpUrl);
@@ -91,6 +94,7 @@ export async function createCourier(
       startCourierWorker({
         store: deps.store,
         codec: deps.personalData.codec,
+        secrets,
         transport,
         templates,
         from: parseSender(config.SMTP_FROM),

@@ -3,6 +3,7 @@ import type { EventStore, RecordedEvent } from "../eventstore/port.ts";
 import { isErased } from "../personal-data/erased.ts";
 import { type AbandonReason, courierStreamId, foldDeliveryHistory } from "./courier-events.ts";
 import type { CourierJob } from "./courier-queue.ts";
+import type { CourierSecretReader } from "./courier-secrets.ts";
 import { CourierStreamWriter } from "./courier-stream-writer.ts";
 import { assertSingleAddress, type Mailbox, UnsafeHeaderError } from "./header-safety.ts";
 import { describeDeliveryError, type MailTransport, sendRenderedMail } from "./mail-transport.ts";
@@ -10,6 +11,7 @@ import {
   type CourierMessageRequest,
   extractMessageRequest,
   InvalidMessageRequestError,
+  secretValues,
 } from "./message-request.ts";
 import type { CourierTemplates } from "./templates.ts";
 
@@ -17,6 +19,8 @@ export interface DeliveryDependencies {
   store: EventStore;
   /** Decrypts personal fields; `PersonalDataCodec` is the real one. */
   codec: { decryptEvents<E extends RecordedEvent>(events: readonly E[]): Promise<E[]> };
+  /** Source of each message's code or link, such as `CourierSecretStore`. */
+  secrets: Pick<CourierSecretReader, "findSecret">;
   transport: MailTransport;
   templates: CourierTemplates;
   from: Mailbox;
@@ -56,10 +60,11 @@ export class DeliveryFailedError extends Error {
 
 /**
  * Delivers one requested message. It skips a message whose courier stream already shows an
- * outcome. It abandons one whose identity was erased, whose address is unsafe or whose code
- * expired. Otherwise it records the start of the attempt with an expected version, so no second
- * worker sends at the same time, then sends and records the outcome. Raises
- * `DeliveryFailedError` after recording a failed attempt.
+ * outcome. It abandons one whose identity was erased, whose address is unsafe, or whose code
+ * expired or has no stored secret any more, because it was used or replaced. Otherwise it
+ * records the start of the attempt with an expected version, so no second worker sends at the
+ * same time, then sends and records the outcome. Raises `DeliveryFailedError` after recording a
+ * failed attempt.
  *
  * NOTE: a worker that dies after the SMTP server accepted the mail but before it was recorded
  * leaves a delivery start without outcome; once its lease expires the mail is sent again, with
@@ -89,9 +94,11 @@ export async function deliverMessage(
 
   const request = await loadRequest(deps, job, stored);
   if (request === "invalid") return abandon("invalid_request");
-  if ([request.address, request.code, request.link].some(isErased))
-    return abandon("identity_erased");
+  if (isErased(request.address)) return abandon("identity_erased");
   if (request.expiresAt.getTime() <= now().getTime()) return abandon("expired");
+  const secret = await deps.secrets.findSecret(request, now());
+  if (secret === undefined) return abandon("expired");
+  if (isErased(secret)) return abandon("identity_erased");
   try {
     assertSingleAddress(request.address);
   } catch (error) {
@@ -106,8 +113,7 @@ export async function deliverMessage(
 
   const mail = deps.templates.render(request.template, {
     to: request.address,
-    code: request.code,
-    link: request.link,
+    ...secretValues(request.template, secret),
     expiresAt: request.expiresAt,
   });
   const startedAt = now();
@@ -132,8 +138,7 @@ export async function deliverMessage(
       mail,
     );
   } catch (error) {
-    const secrets = [request.address, request.code ?? "", request.link ?? ""];
-    const safeMessage = describeDeliveryError(error, secrets);
+    const safeMessage = describeDeliveryError(error, [request.address, secret]);
     const final = attempt >= maxAttempts;
     await writer.failed(
       version,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { RecordedEvent } from "../eventstore/port.ts";
-import { ERASED, type Erased } from "../personal-data/erased.ts";
+import type { Erased } from "../personal-data/erased.ts";
 
 /** Event types in identity streams that ask the courier to send a message. */
 export const courierEventTypes = [
@@ -31,21 +31,21 @@ const codeTemplates: ReadonlySet<CourierTemplateType> = new Set([
   "recovery_code_valid",
 ]);
 
-/** Fields of the request events that the flows encrypt with the identity's data key. */
-export const courierEncryptedFields = ["address", "code", "link"] as const;
+/**
+ * Fields of the request events that the flows encrypt with the identity's data key. The code
+ * or link is not among them, because it is kept in `courier_secrets` and never in an event.
+ */
+export const courierEncryptedFields = ["address"] as const;
 
 /** A decrypted request for one message, as the courier and its read model use it. */
 export interface CourierMessageRequest {
+  eventType: CourierEventType;
   messageId: string;
   flowId: string;
   identityId: string;
   template: CourierTemplateType;
   /** The recipient address, or `ERASED` once the identity's data key is destroyed. */
   address: string | Erased;
-  /** Six digits, or `ERASED`; present on code templates only. */
-  code?: string | Erased;
-  /** An http(s) URL, or `ERASED`; present on link templates only. */
-  link?: string | Erased;
   expiresAt: Date;
 }
 
@@ -57,15 +57,11 @@ export class InvalidMessageRequestError extends Error {
 const identityStreamPattern =
   /^identity-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
-const erasedOr = <T extends z.ZodType>(schema: T) => z.union([z.literal(ERASED), schema]);
-
 const requestDataSchema = z.object({
   messageId: z.uuid(),
   flowId: z.uuid(),
   template: z.enum(courierTemplateTypes),
   address: z.string().min(1).max(320),
-  code: erasedOr(z.string().regex(/^\d{6}$/)).optional(),
-  link: erasedOr(z.url({ protocol: /^https?$/ }).max(2048)).optional(),
   expiresAt: z.iso.datetime({ offset: true }),
 });
 
@@ -86,9 +82,9 @@ export function readMessageId(event: RecordedEvent): string | undefined {
 /**
  * Extracts the message request from a decrypted `VerificationMessageRequested` or
  * `RecoveryMessageRequested` event. Raises `InvalidMessageRequestError` when the event is of
- * another type, is not in an identity stream, or its data breaks the contract: a template of the
- * other flow, a code template without a code, a link template without a link. The error message
- * names the invalid field, never its value.
+ * another type, is not in an identity stream, or its data breaks the contract, such as a template
+ * of the other flow. The error message names the invalid field, never its value. The event
+ * carries no code or link, which the courier reads from `courier_secrets` at send time.
  */
 export function extractMessageRequest(event: RecordedEvent): CourierMessageRequest {
   if (!isCourierEvent(event)) {
@@ -109,19 +105,22 @@ export function extractMessageRequest(event: RecordedEvent): CourierMessageReque
   if (!allowed.includes(data.template)) {
     throw new InvalidMessageRequestError(`${event.type} cannot use template ${data.template}`);
   }
-  if (codeTemplates.has(data.template) ? !data.code : !data.link) {
-    const field = codeTemplates.has(data.template) ? "code" : "link";
-    throw new InvalidMessageRequestError(`${event.type} with ${data.template} needs a ${field}`);
-  }
 
   return {
+    eventType: event.type as CourierEventType,
     messageId: data.messageId,
     flowId: data.flowId,
     identityId,
     template: data.template,
     address: data.address,
-    code: data.code,
-    link: data.link,
     expiresAt: new Date(data.expiresAt),
   };
+}
+
+/** Places a message's secret where its template shows it: `code` or `link`. */
+export function secretValues(
+  template: CourierTemplateType,
+  secret: string,
+): { code: string } | { link: string } {
+  return codeTemplates.has(template) ? { code: secret } : { link: secret };
 }

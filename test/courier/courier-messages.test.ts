@@ -122,6 +122,7 @@ describe("courier messages read model", () => {
       developmentMode: true,
       store: context.store,
       codec: context.personalData.codec,
+      secrets: context.secrets,
       templates: pipeline.templates,
     });
 
@@ -129,6 +130,37 @@ describe("courier messages read model", () => {
     expect(message!.body).toContain(`Use code ${queued[0]!.code} to verify your email address.`);
     const { messages } = await queries.listCourierMessages();
     expect(messages.every((m) => m.body.includes("Use code"))).toBe(true);
+  });
+
+  it("renders an empty body once the code is used", async () => {
+    const queries = new CourierMessageQueries({
+      pool: context.database.pool,
+      developmentMode: true,
+      store: context.store,
+      codec: context.personalData.codec,
+      secrets: context.secrets,
+      templates: pipeline.templates,
+    });
+    const target = sent[1]!;
+    expect((await queries.getCourierMessage(target.messageId))!.body).toContain(target.code!);
+
+    await context.secrets.deleteFlowSecrets(target.flowId);
+    const message = await queries.getCourierMessage(target.messageId);
+    expect(message!.body).toBe("");
+    expect(message!.status).toBe("sent");
+  });
+
+  it("requires the secrets in development mode", () => {
+    const options = {
+      pool: context.database.pool,
+      developmentMode: true,
+      store: context.store,
+      codec: context.personalData.codec,
+      templates: pipeline.templates,
+    };
+    expect(() => new CourierMessageQueries(options)).toThrow(
+      "development mode needs the store, codec, secrets and templates to render bodies",
+    );
   });
 
   it("blanks the recipient of an erased identity", async () => {
@@ -152,6 +184,7 @@ describe("courier messages read model", () => {
       developmentMode: true,
       store: context.store,
       codec: context.personalData.codec,
+      secrets: context.secrets,
       templates: pipeline.templates,
     });
     expect((await development.getCourierMessage(target.messageId))!.body).toBe("");

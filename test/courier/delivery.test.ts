@@ -131,6 +131,51 @@ describe("courier delivery", () => {
     expect(mailsTo(address)).toHaveLength(0);
   });
 
+  it("abandons a message whose code was used", async () => {
+    const address = "used@example.com";
+    await pipeline.workers[0]!.worker.pause();
+    const request = await appendMessageRequest(context, { address });
+    await context.secrets.deleteFlowSecrets(request.flowId);
+    pipeline.workers[0]!.worker.resume();
+
+    await eventually(async () => {
+      expect(await courierEventTypes(request.messageId)).toEqual(["CourierMessageAbandoned"]);
+    }, 15_000);
+    const [abandoned] = await context.store.readStream(courierStreamId(request.messageId));
+    expect(abandoned!.data).toMatchObject({ reason: "expired" });
+    expect(mailsTo(address)).toHaveLength(0);
+  });
+
+  it("abandons a message whose secret expired", async () => {
+    const address = "secret-expired@example.com";
+    await pipeline.workers[0]!.worker.pause();
+    const request = await appendMessageRequest(context, { address });
+    await context.database.pool.query(
+      "UPDATE courier_secrets SET expires_at = now() - interval '1 second' WHERE message_id = $1",
+      [request.messageId],
+    );
+    pipeline.workers[0]!.worker.resume();
+
+    await eventually(async () => {
+      expect(await courierEventTypes(request.messageId)).toEqual(["CourierMessageAbandoned"]);
+    }, 15_000);
+    const [abandoned] = await context.store.readStream(courierStreamId(request.messageId));
+    expect(abandoned!.data).toMatchObject({ reason: "expired" });
+    expect(mailsTo(address)).toHaveLength(0);
+  });
+
+  it("abandons a message without a stored secret", async () => {
+    const address = "no-secret@example.com";
+    const request = await appendMessageRequest(context, { address, withoutSecret: true });
+
+    await eventually(async () => {
+      expect(await courierEventTypes(request.messageId)).toEqual(["CourierMessageAbandoned"]);
+    }, 15_000);
+    const [abandoned] = await context.store.readStream(courierStreamId(request.messageId));
+    expect(abandoned!.data).toMatchObject({ reason: "expired" });
+    expect(mailsTo(address)).toHaveLength(0);
+  });
+
   it("skips a message enqueued again under a new job id", async () => {
     const address = "twice@example.com";
     const request = await appendMessageRequest(context, { address });

@@ -70,6 +70,7 @@ export async function startCourierPipeline(
     const worker = await startCourierWorker({
       store: context.store,
       codec: context.personalData.codec,
+      secrets: context.secrets,
       transport,
       templates,
       from: { name: "Registrar", address: "no-reply@registrar.test" },
@@ -89,6 +90,7 @@ export async function startCourierPipeline(
     developmentMode: options.developmentMode ?? false,
     store: context.store,
     codec: context.personalData.codec,
+    secrets: context.secrets,
     templates,
   });
 

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import pino, { type Logger } from "pino";
+import { CourierSecretStore } from "../../src/courier/courier-secrets.ts";
 import type { CourierTemplateType } from "../../src/courier/message-request.ts";
 import type { EventMetadata } from "../../src/eventstore/envelope.ts";
 import type { AppendResult, NewEvent } from "../../src/eventstore/port.ts";
@@ -18,6 +19,8 @@ export interface CourierTestContext {
   database: TestDatabase;
   store: PostgresEventStore;
   personalData: PersonalData;
+  /** The codes and links of the requested messages, as the flows store them. */
+  secrets: CourierSecretStore;
   /** BullMQ key prefix unique to this test file, so files never share a queue. */
   prefix: string;
   redisUrl: string;
@@ -37,6 +40,7 @@ export async function createCourierTestContext(label: string): Promise<CourierTe
     database,
     store,
     personalData,
+    secrets: new CourierSecretStore(database.pool, personalData.cipher),
     prefix,
     redisUrl,
     async drop() {
@@ -68,18 +72,24 @@ export interface MessageRequestInput {
   code?: string;
   link?: string;
   expiresAt?: Date;
+  /** Appends the event without storing its code or link, as after the secret was deleted. */
+  withoutSecret?: boolean;
 }
 
 export interface AppendedRequest {
   identityId: string;
   messageId: string;
+  flowId: string;
   eventId: string;
   code?: string;
   link?: string;
   result: AppendResult;
 }
 
-/** Appends a message request event, encrypted as the flows will append it. */
+/**
+ * Stores the code or link and appends the message request event, encrypted, in the order the
+ * flows use.
+ */
 export async function appendMessageRequest(
   context: CourierTestContext,
   input: MessageRequestInput = {},
@@ -91,30 +101,40 @@ export async function appendMessageRequest(
   const link = isCode
     ? undefined
     : (input.link ?? `https://id.example.com/self-service/verify?t=${randomUUID()}`);
+
   const messageId = randomUUID();
+  const flowId = randomUUID();
+  const expiresAt = input.expiresAt ?? new Date(Date.now() + 15 * 60_000);
+  const type = template.startsWith("verification")
+    ? "VerificationMessageRequested"
+    : "RecoveryMessageRequested";
+  if (!input.withoutSecret) {
+    const value = (code ?? link)!;
+    await context.secrets.saveSecret({
+      messageId,
+      identityId,
+      flowId,
+      eventType: type,
+      value,
+      expiresAt,
+    });
+  }
+
   const event: NewEvent = {
     eventId: randomUUID(),
-    type: template.startsWith("verification")
-      ? "VerificationMessageRequested"
-      : "RecoveryMessageRequested",
+    type,
     data: {
       messageId,
-      flowId: randomUUID(),
+      flowId,
       template,
       address: input.address ?? `person-${messageId.slice(0, 8)}@example.com`,
-      ...(code ? { code } : {}),
-      ...(link ? { link } : {}),
-      expiresAt: (input.expiresAt ?? new Date(Date.now() + 15 * 60_000)).toISOString(),
+      expiresAt: expiresAt.toISOString(),
     },
     metadata: requestMetadata(),
   };
-  const encrypted = await context.personalData.codec.encryptEvent(identityId, event, [
-    "address",
-    "code",
-    "link",
-  ]);
+  const encrypted = await context.personalData.codec.encryptEvent(identityId, event, ["address"]);
   const result = await context.store.append(`identity-${identityId}`, "any", [encrypted]);
-  return { identityId, messageId, eventId: event.eventId, code, link, result };
+  return { identityId, messageId, flowId, eventId: event.eventId, code, link, result };
 }
 
 /** Erases an identity as the erasure command does: event, key destruction, one append. */

@@ -56,8 +56,9 @@ export function decideRequestRecoveryMessage(
   return accept({ type: "RecoveryMessageRequested", data: request.data });
 }
 
-// The result wraps the data because the data's `code` field would make it look like a
-// `DomainError` to `isDomainError`.
+// The command's code or link is checked against the template but left out of the data, because
+// the event log must never hold a usable secret. The result wraps the data, so that
+// `isDomainError`, which looks for a `code` field, never inspects event data.
 function buildRequestData<Command extends RequestVerificationMessage | RequestRecoveryMessage>(
   command: Command,
   addresses: Identity["recoveryAddresses"] | Identity["verifiableAddresses"],
@@ -85,8 +86,6 @@ function buildRequestData<Command extends RequestVerificationMessage | RequestRe
     addressId: address.id,
     via: address.via,
     address: address.value,
-    ...(command.code !== undefined && { code: command.code }),
-    ...(command.link !== undefined && { link: command.link }),
     expiresAt: command.expiresAt,
     requestedAt: command.now,
   };

@@ -210,7 +210,8 @@ export type RecoveryTemplate = "recovery_code_valid" | "recovery_valid";
 
 /**
  * Data of a request for the courier to send a code or a link to one of the identity's
- * addresses. Code templates carry `code` and link templates carry `link`, never both.
+ * addresses. The code or link itself is not part of it, because the event log must never hold
+ * a usable secret. The flow stores it encrypted outside the log, keyed by `messageId`.
  */
 export interface MessageRequestData<Template extends string> {
   identityId: string;
@@ -223,10 +224,6 @@ export interface MessageRequestData<Template extends string> {
   via: AddressChannel;
   /** Normalized recipient address. */
   address: string;
-  /** Six decimal digits. */
-  code?: string;
-  /** Absolute http(s) URL that completes the flow. */
-  link?: string;
   /** Time after which the code or link no longer works. */
   expiresAt: Timestamp;
   requestedAt: Timestamp;

@@ -39,8 +39,8 @@ export const personalFields: PersonalFieldMap = {
   SessionRefreshed: [],
   SessionRevoked: [],
   AddressVerified: ["value"],
-  VerificationMessageRequested: ["address", "code", "link"],
-  RecoveryMessageRequested: ["address", "code", "link"],
+  VerificationMessageRequested: ["address"],
+  RecoveryMessageRequested: ["address"],
 };
 
 /** Returns the personal data fields of an event type; unknown types have none. */

@@ -1,10 +1,12 @@
 import type pg from "pg";
 import { z } from "zod";
 import type { EventStore, RecordedEvent } from "../../eventstore/port.ts";
+import type { CourierSecretReader } from "../../courier/courier-secrets.ts";
 import {
   type CourierMessageRequest,
   extractMessageRequest,
   InvalidMessageRequestError,
+  secretValues,
 } from "../../courier/message-request.ts";
 import type { CourierTemplates } from "../../courier/templates.ts";
 import { isErased } from "../../personal-data/erased.ts";
@@ -55,6 +57,8 @@ export interface CourierMessageQueriesOptions {
   /** Needed in development mode to render bodies from the decrypted request events. */
   store?: EventStore;
   codec?: { decryptEvents<E extends RecordedEvent>(events: readonly E[]): Promise<E[]> };
+  /** Source of the codes and links in development mode, because the events do not carry them. */
+  secrets?: Pick<CourierSecretReader, "findSecrets">;
   templates?: CourierTemplates;
 }
 
@@ -90,8 +94,11 @@ export class CourierMessageQueries {
   readonly #options: CourierMessageQueriesOptions;
 
   constructor(options: CourierMessageQueriesOptions) {
-    if (options.developmentMode && !(options.store && options.codec && options.templates)) {
-      throw new TypeError("development mode needs the store, codec and templates to render bodies");
+    const { store, codec, secrets, templates } = options;
+    if (options.developmentMode && !(store && codec && secrets && templates)) {
+      throw new TypeError(
+        "development mode needs the store, codec, secrets and templates to render bodies",
+      );
     }
     this.#options = options;
   }
@@ -153,9 +160,13 @@ export class CourierMessageQueries {
     }));
   }
 
-  /** Renders plain-text bodies from the decrypted request events; an erased one renders empty. */
+  /**
+   * Renders plain-text bodies from the decrypted request events and their stored codes or
+   * links. A body renders empty once the identity was erased, or the code was used, replaced
+   * or expired.
+   */
   async #renderBodies(rows: MessageRow[]): Promise<string[]> {
-    const { store, codec, templates } = this.#options;
+    const { store, codec, secrets, templates } = this.#options;
     const stored = await Promise.all(
       rows.map(async (row) => {
         const version = Number(row.stream_version);
@@ -168,14 +179,20 @@ export class CourierMessageQueries {
     );
     const decrypted = await codec!.decryptEvents(stored.filter((event) => event !== undefined));
     const byId = new Map(decrypted.map((event) => [event.eventId, event]));
+    const requests = stored.map((event) => event && readRequest(byId.get(event.eventId)!));
+    const found = await secrets!.findSecrets(
+      requests.filter((request) => request !== undefined),
+      new Date(),
+    );
 
-    return stored.map((event) => {
-      const request = event && readRequest(byId.get(event.eventId)!);
-      if (!request || [request.address, request.code, request.link].some(isErased)) return "";
+    return requests.map((request) => {
+      const secret = request && found.get(request.messageId);
+      if (!request || secret === undefined || isErased(secret) || isErased(request.address)) {
+        return "";
+      }
       return templates!.render(request.template, {
         to: request.address,
-        code: request.code,
-        link: request.link,
+        ...secretValues(request.template, secret),
         expiresAt: request.expiresAt,
       }).text;
     });

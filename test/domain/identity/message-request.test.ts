@@ -65,13 +65,20 @@ describe("RequestVerificationMessage", () => {
             addressId,
             via: "email",
             address: "alice@example.com",
-            code: "042917",
             expiresAt: t2,
             requestedAt: t1,
           },
         },
       ],
     });
+  });
+
+  it("keeps the code out of the event", () => {
+    const decision = decideAfter([registered], verificationCommand);
+    if (!("events" in decision)) throw new Error(`unexpected ${decision.code}`);
+    expect(decision.events[0]!.data).not.toHaveProperty("code");
+    expect(decision.events[0]!.data).not.toHaveProperty("link");
+    expect(JSON.stringify(decision.events)).not.toContain("042917");
   });
 
   it("rejects unknown address", () => {
@@ -150,13 +157,19 @@ describe("RequestRecoveryMessage", () => {
             addressId: recoveryId,
             via: "email",
             address: "alice@example.com",
-            link: recoveryCommand.link,
             expiresAt: t2,
             requestedAt: t1,
           },
         },
       ],
     });
+  });
+
+  it("keeps the link out of the event", () => {
+    const decision = decideAfter([registered], recoveryCommand);
+    if (!("events" in decision)) throw new Error(`unexpected ${decision.code}`);
+    expect(decision.events[0]!.data).not.toHaveProperty("link");
+    expect(JSON.stringify(decision.events)).not.toContain("token=y");
   });
 
   it("rejects inactive identity", () => {
@@ -184,7 +197,6 @@ describe("message request folding", () => {
       addressId,
       via: "email",
       address: "alice@example.com",
-      code: "042917",
       expiresAt: t2,
       requestedAt,
     },
@@ -221,8 +233,8 @@ describe("message request folding", () => {
     expect(foldIdentity([registered, ...decision.events])).toEqual(before);
   });
 
-  it("encrypts address, code and link", () => {
-    expect(personalFieldsOf("VerificationMessageRequested")).toEqual(["address", "code", "link"]);
-    expect(personalFieldsOf("RecoveryMessageRequested")).toEqual(["address", "code", "link"]);
+  it("encrypts the address", () => {
+    expect(personalFieldsOf("VerificationMessageRequested")).toEqual(["address"]);
+    expect(personalFieldsOf("RecoveryMessageRequested")).toEqual(["address"]);
   });
 });

@@ -2,9 +2,11 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Context } from "koa";
 import type { Registrar } from "../../../app/registrar.ts";
+import { CourierSecretStore, type NewCourierSecret } from "../../../courier/courier-secrets.ts";
 import type { ChallengeMethod } from "../../../flows/codes.ts";
 import { type FlowChallenge, issueChallenge } from "../../../flows/codes-challenge.ts";
 import type { Flow } from "../../../flows/flow-store.ts";
+import { PersonalDataError } from "../../../personal-data/errors.ts";
 import { rateLimited } from "../../errors.ts";
 import { flowActionUrl } from "../../kratos/flows.ts";
 import { requestIdOf } from "../../middleware/request-id.ts";
@@ -92,8 +94,10 @@ export interface ChallengeMessageRequest extends SendChallengeRequest {
 
 /**
  * Issues a new challenge for the flow and, for a known identity, requests the message that
- * carries its code or link. A rejected command, such as recovery of an inactive identity, is
- * logged and leaves a challenge whose secret is sent to no one. Returns the challenge.
+ * carries its code or link. The code or link goes to `courier_secrets` before the request event
+ * is appended, and the secret of the flow's previous message is deleted, as its code no longer
+ * works. A rejected command, such as recovery of an inactive identity, is logged and leaves a
+ * challenge whose secret is sent to no one. Returns the challenge.
  */
 export async function requestChallengeMessage(
   ctx: Context,
@@ -109,20 +113,39 @@ export async function requestChallengeMessage(
     { method, identityId, address },
     expiresAt,
   );
+  const secrets = new CourierSecretStore(registrar.pool, registrar.personalData.cipher);
+  await secrets.deleteFlowSecrets(flow.id);
   if (identityId === null) return challenge;
 
+  const content =
+    method === "code"
+      ? { code: secret }
+      : { link: challengeLink(registrar.settings.publicUrl, kind, flow.id, secret) };
   const common = {
     identityId,
     messageId: randomUUID(),
     flowId: flow.id,
     via: "email" as const,
     address,
-    ...(method === "code"
-      ? { code: secret }
-      : { link: challengeLink(registrar.settings.publicUrl, kind, flow.id, secret) }),
+    ...content,
     expiresAt: expiresAt.toISOString(),
     now: now.toISOString(),
   };
+  const saved = await saveMessageSecret(secrets, {
+    messageId: common.messageId,
+    identityId,
+    flowId: flow.id,
+    eventType: kind === "recovery" ? "RecoveryMessageRequested" : "VerificationMessageRequested",
+    value: content.code ?? content.link,
+    expiresAt,
+  });
+  if (!saved) {
+    registrar.logger.warn(
+      { request_id: requestIdOf(ctx), flow_id: flow.id, identity_id: identityId },
+      `${kind} message not requested because the identity was erased`,
+    );
+    return challenge;
+  }
   const context = { ...commandContext(ctx, { type: "anonymous" as const }), causationId: flow.id };
   const outcome =
     kind === "recovery"
@@ -139,6 +162,7 @@ export async function requestChallengeMessage(
           context,
         );
   if (!outcome.ok) {
+    await secrets.deleteSecret(common.messageId);
     registrar.logger.warn(
       {
         request_id: requestIdOf(ctx),
@@ -150,6 +174,20 @@ export async function requestChallengeMessage(
     );
   }
   return challenge;
+}
+
+/** Stores a message's code or link. Returns false when the identity was erased meanwhile. */
+async function saveMessageSecret(
+  secrets: CourierSecretStore,
+  secret: NewCourierSecret,
+): Promise<boolean> {
+  try {
+    await secrets.saveSecret(secret);
+    return true;
+  } catch (error) {
+    if (error instanceof PersonalDataError && error.code === "subject_erased") return false;
+    throw error;
+  }
 }
 
 /** Builds the link that completes a flow: `<public>/self-service/<kind>?flow=<id>&token=<t>`. */

@@ -1,5 +1,6 @@
 import type { Context } from "koa";
 import type { Registrar } from "../../../app/registrar.ts";
+import { CourierSecretStore } from "../../../courier/courier-secrets.ts";
 import type { ChallengeMethod } from "../../../flows/codes.ts";
 import {
   codeSubmissionsCounter,
@@ -139,7 +140,8 @@ type SecretCheck =
  * Checks a code or link token. Every code submission first raises the flow's counter
  * atomically, so parallel guesses cannot exceed `maxCodeSubmissions`. The submission that
  * reaches the limit with a wrong code invalidates the flow. Link tokens carry 256 bits, so they
- * are not counted. A correct secret is marked used atomically, so it passes once.
+ * are not counted. A correct secret is marked used atomically, so it passes once, and its stored
+ * copy for the courier is deleted.
  */
 async function checkSecret(
   registrar: Registrar,
@@ -162,6 +164,7 @@ async function checkSecret(
   if (!(await useChallenge(registrar.pool, flow.id, challenge.id, now))) {
     return { status: "invalid" };
   }
+  await deleteCourierSecrets(registrar, flow.id);
   return { status: "passed", challenge: { ...challenge, usedAt: now.toISOString() } };
 }
 
@@ -178,5 +181,12 @@ async function rejectTooManySubmissions(
     internal: { ...internal, [codeSubmissionsCounter]: maxCodeSubmissions },
   };
   await saveChallengeFlow(registrar.pool, invalidated);
+  await deleteCourierSecrets(registrar, flow.id);
   respondWithFlow(ctx, invalidated, 400);
+}
+
+/** Deletes the flow's codes and links waiting for the courier, once none of them can be used. */
+function deleteCourierSecrets(registrar: Registrar, flowId: string): Promise<void> {
+  const secrets = new CourierSecretStore(registrar.pool, registrar.personalData.cipher);
+  return secrets.deleteFlowSecrets(flowId);
 }
