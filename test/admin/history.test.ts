@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestApp } from "../support/app.ts";
@@ -135,6 +136,52 @@ describe("history and time travel", () => {
       "/admin/identities/00000000-0000-4000-8000-000000000000/verify",
     );
     expectError(unknown, 404, "not_found");
+  });
+
+  it("redacts codes and links of old events", async () => {
+    const created = await createIdentity(app, { traits: { email: "legacy@example.com" } });
+    const link = `${app.publicUrl}/self-service/recovery?flow=${randomUUID()}&token=${"t".repeat(43)}`;
+    // Events recorded before the courier kept codes outside the log carry them in their data.
+    const legacy = await app.registrar.personalData.codec.encryptEvent(
+      created.id,
+      {
+        eventId: randomUUID(),
+        type: "RecoveryMessageRequested",
+        data: {
+          identityId: created.id,
+          messageId: randomUUID(),
+          flowId: randomUUID(),
+          template: "recovery_code_valid",
+          address: "legacy@example.com",
+          code: "381924",
+          link,
+          extra: { token: "opaque-token", secret: 1234, code: { identifiers: ["id@example.com"] } },
+          expiresAt: new Date(Date.now() - 60_000).toISOString(),
+        },
+        metadata: {
+          correlationId: randomUUID(),
+          causationId: null,
+          actor: { type: "anonymous" },
+          occurredAt: new Date().toISOString(),
+        },
+      },
+      ["address", "code", "link"],
+    );
+    await app.registrar.store.append(`identity-${created.id}`, "any", [legacy]);
+
+    const history = await admin(app, "GET", `/admin/identities/${created.id}/events`);
+    expect(history.status, history.text).toBe(200);
+    const request = history.body.at(-1);
+    expect(request.type).toBe("RecoveryMessageRequested");
+    expect(request.data.code).toBe("[redacted]");
+    expect(request.data.link).toBe("[redacted]");
+    expect(request.data.extra.token).toBe("[redacted]");
+    expect(request.data.extra.secret).toBe("[redacted]");
+    expect(request.data.extra.code).toEqual({ identifiers: ["id@example.com"] });
+    expect(request.data.address).toBe("legacy@example.com");
+    expect(history.text).not.toContain("381924");
+    expect(history.text).not.toContain("opaque-token");
+    expect(history.text).not.toContain("t".repeat(43));
   });
 
   it("rejects a time that is not RFC 3339", async () => {
