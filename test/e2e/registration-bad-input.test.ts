@@ -126,7 +126,7 @@ const cases: BadInputCase[] = [
       ["SQL in id", `?id=${encodeURIComponent(sql)}`, notFound],
       ["id not a UUID", "?id=registration", notFound],
       ["unknown id", `?id=${randomUUID()}`, notFound],
-      ["NUL after the id", "?id=FLOW%00", notFound],
+      ["NUL after the id", "?id=FLOW%00", badRequest],
       ["overlong id", `?id=${longQuery}`, notFound],
       ["repeated id", "?id=FLOW&id=FLOW", notFound],
       ["login flow id", "?id=LOGIN", notFound],
@@ -147,7 +147,7 @@ const cases: BadInputCase[] = [
       ["flow not a UUID", "?flow=1", notFound],
       ["unknown flow", `?flow=${randomUUID()}`, notFound],
       ["repeated flow", "?flow=FLOW&flow=FLOW", notFound],
-      ["flow with NUL", "?flow=FLOW%00", notFound],
+      ["flow with NUL", "?flow=FLOW%00", badRequest],
       ["login flow", "?flow=LOGIN", notFound],
     ] as const
   ).map(([name, query, expected]) => ({
