@@ -38,7 +38,7 @@ export interface FlowChallenge {
 
 export interface IssuedChallenge {
   challenge: FlowChallenge;
-  /** The code or token to send; it exists only in memory and in the encrypted request event. */
+  /** The code or token to send; it is kept only in memory and, encrypted, in `courier_secrets`. */
   secret: string;
 }
 

@@ -68,18 +68,18 @@ describe("cross-site posts to native flows", () => {
   // NOTE: registration, recovery and verification do not call rejectBrowserRequest, so a page
   // on another site can make a visitor's browser register identities and request recovery or
   // verification mails from the visitor's IP address. These tests fail until they do.
-  it.fails("rejects cross-site registration", async () => {
+  it("rejects cross-site registration", async () => {
     await expectCrossSiteRejected(
       "registration",
       `method=password&traits.email=csrf%40example.com&password=${encodeURIComponent(goodPassword)}`,
     );
   });
 
-  it.fails("rejects cross-site recovery", async () => {
+  it("rejects cross-site recovery", async () => {
     await expectCrossSiteRejected("recovery", "method=code&email=holder%40example.com");
   });
 
-  it.fails("rejects cross-site verification", async () => {
+  it("rejects cross-site verification", async () => {
     await expectCrossSiteRejected("verification", "method=code&email=holder%40example.com");
   });
 });

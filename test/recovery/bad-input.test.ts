@@ -108,12 +108,12 @@ function flowCases(kind: "recovery" | "verification"): BadRequest[] {
       errorId: "not_found",
     },
     {
-      name: `${kind}: non-UUID id on fetch`,
+      name: `${kind}: NUL id on fetch`,
       port: "public",
       method: "GET",
       path: () => `/self-service/${kind}/flows?id=%00`,
-      status: 404,
-      errorId: "not_found",
+      status: 400,
+      errorId: "bad_request",
     },
   ];
 }

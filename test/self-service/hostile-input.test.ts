@@ -87,8 +87,8 @@ const cases: HostileCase[] = [
     name: "login flow id with NUL",
     method: "GET",
     path: () => `/self-service/login/flows?id=${loginFlowId}%00`,
-    status: 404,
-    expect: { errorId: "not_found" },
+    status: 400,
+    expect: { errorId: "bad_request" },
   },
   {
     name: "login flow id overlong",
@@ -224,12 +224,12 @@ const cases: HostileCase[] = [
 
   // GET /self-service/settings/flows
   {
-    name: "settings flow id not a UUID",
+    name: "settings flow id with NUL",
     method: "GET",
     path: () => "/self-service/settings/flows?id=%00%00",
     session: true,
-    status: 404,
-    expect: { errorId: "not_found" },
+    status: 400,
+    expect: { errorId: "bad_request" },
   },
   {
     name: "settings flow without id",

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import {
   type ErrorId,
   internalServerError,
+  methodNotAllowed,
   RegistrarError,
   renderErrorEnvelope,
 } from "../errors.ts";
@@ -49,6 +50,14 @@ export function errorHandler(options: ErrorHandlerOptions): Middleware {
       await next();
       if (ctx.status === 404 && ctx.body == null) {
         throw new RegistrarError("not_found");
+      }
+      // The router answers a known path with an unknown method by a bare 405 (or 501 for a
+      // method no route uses); give it the envelope like every other error.
+      if ((ctx.status === 405 || ctx.status === 501) && ctx.body == null) {
+        const allow = ctx.response.get("Allow");
+        throw allow
+          ? methodNotAllowed(allow.split(/\s*,\s*/))
+          : new RegistrarError("method_not_allowed");
       }
     } catch (thrown) {
       const error = toRegistrarError(thrown);

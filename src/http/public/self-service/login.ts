@@ -14,7 +14,12 @@ import { loginFlowExpired } from "../../kratos/messages.ts";
 import { loadFlow } from "./flow-helpers.ts";
 import { activeSessionOf, createLoginFlow, loginStateOf, renderLoginFlow } from "./login-flow.ts";
 import { submitLogin } from "./login-password.ts";
-import { booleanQueryParam, rejectBrowserRequest, singleQueryParam } from "./native-request.ts";
+import {
+  booleanQueryParam,
+  checkReturnTo,
+  rejectBrowserRequest,
+  singleQueryParam,
+} from "./native-request.ts";
 
 /**
  * Native login with a password, following Kratos's `/self-service/login` API, with failed
@@ -55,7 +60,7 @@ export function registerLoginRoutes(router: Router, registrar: Registrar): void 
 async function initLoginFlow(ctx: Context, registrar: Registrar): Promise<Flow> {
   const refresh = booleanQueryParam(ctx, "refresh");
   const requestedAal = parseAal(singleQueryParam(ctx, "aal"));
-  const returnTo = checkReturnTo(registrar, singleQueryParam(ctx, "return_to"));
+  const returnTo = checkReturnTo(registrar.settings.publicUrl, singleQueryParam(ctx, "return_to"));
   const active = await activeSessionOf(ctx, registrar);
 
   if (requestedAal === "aal2") {
@@ -109,23 +114,4 @@ function parseAal(value: string | undefined): "aal1" | "aal2" {
   if (value === undefined || value === "" || value === "aal1") return "aal1";
   if (value === "aal2") return "aal2";
   throw badRequest({ message: "The query parameter aal must be aal1 or aal2." });
-}
-
-/**
- * Accepts a `return_to` URL on the public URL's origin.
- * TODO: Kratos checks `selfservice.allowed_return_urls`; Registrar has no such list yet, so
- * any other origin is rejected.
- */
-function checkReturnTo(registrar: Registrar, value: string | undefined): string | null {
-  if (value === undefined || value === "") return null;
-
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  const allowedOrigin = new URL(registrar.settings.publicUrl).origin;
-  if (url?.origin !== allowedOrigin) throw selfServiceFlowReturnToForbidden(value.slice(0, 200));
-  return url.toString();
 }

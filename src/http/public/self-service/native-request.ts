@@ -1,5 +1,6 @@
 import type { Context } from "koa";
 import { badRequest } from "../../errors.ts";
+import { selfServiceFlowReturnToForbidden } from "../../kratos/flow-errors.ts";
 
 // Cookies that Cloudflare sets on every request through it; Kratos lets them through as well.
 const cloudflareCookie = /^(__cf|cf_)/i;
@@ -49,4 +50,23 @@ export function booleanQueryParam(ctx: Context, name: string): boolean {
   if (value === undefined || falseValues.has(value)) return false;
   if (trueValues.has(value)) return true;
   throw badRequest({ message: `The query parameter ${name} must be true or false.` });
+}
+
+/**
+ * Accepts a `return_to` URL on the public URL's origin.
+ * TODO: Kratos checks `selfservice.allowed_return_urls`; Registrar has no such list yet, so
+ * any other origin is rejected.
+ */
+export function checkReturnTo(publicUrl: string, value: string | undefined): string | null {
+  if (value === undefined || value === "") return null;
+
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  const allowedOrigin = new URL(publicUrl).origin;
+  if (url?.origin !== allowedOrigin) throw selfServiceFlowReturnToForbidden(value.slice(0, 200));
+  return url.toString();
 }

@@ -1,5 +1,6 @@
 import type Router from "@koa/router";
 import type { Context } from "koa";
+import { rejectBrowserRequest } from "./native-request.ts";
 import type { Registrar } from "../../../app/registrar.ts";
 import { createChallengeFlow, loadChallengeFlow, respondWithFlow } from "./challenge-flow.ts";
 import { submitChallengeFlow } from "./challenge-submit.ts";
@@ -25,6 +26,11 @@ export function registerRecoveryRoutes(router: Router, registrar: Registrar): vo
       completeRecovery(ctx, registrar, passed, challenge),
     );
   };
-  router.post("/self-service/recovery", submit);
+  // The GET form is the link in the mail, which a browser opens; only posts are refused from
+  // browsers, because a page on another site could otherwise request mail in a visitor's name.
+  router.post("/self-service/recovery", async (ctx) => {
+    rejectBrowserRequest(ctx);
+    await submit(ctx);
+  });
   router.get("/self-service/recovery", submit);
 }

@@ -8,6 +8,7 @@ import {
 } from "../../../domain/identity/index.ts";
 import type { Flow } from "../../../flows/flow-store.ts";
 import { FallbackLimiter } from "../../../security/login-throttle.ts";
+import { checkReturnTo, rejectBrowserRequest, singleQueryParam } from "./native-request.ts";
 import { badRequest, rateLimited } from "../../errors.ts";
 import { identityToJson } from "../../kratos/identity-json.ts";
 import { sessionAlreadyAvailable } from "../../kratos/flow-errors.ts";
@@ -45,6 +46,7 @@ export function registerRegistrationRoutes(router: Router, registrar: Registrar)
   });
 
   router.get("/self-service/registration/api", async (ctx) => {
+    checkReturnTo(registrar.settings.publicUrl, singleQueryParam(ctx, "return_to"));
     await rejectWhenSignedIn(ctx, registrar);
     const flow = await createRegistrationFlow(ctx, registrar);
     ctx.body = renderFlow(flow);
@@ -61,6 +63,7 @@ export function registerRegistrationRoutes(router: Router, registrar: Registrar)
     const flow = await loadFlow(ctx, registrar, "registration", () =>
       createRegistrationFlow(ctx, registrar),
     );
+    rejectBrowserRequest(ctx);
     await rejectWhenSignedIn(ctx, registrar);
     // Every submission costs a password hash, so each client IP gets a bounded number.
     const ipKey = registrar.personalData.claims.claimKey("registration_ip", ctx.ip);

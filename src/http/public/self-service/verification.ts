@@ -1,5 +1,6 @@
 import type Router from "@koa/router";
 import type { Context } from "koa";
+import { rejectBrowserRequest } from "./native-request.ts";
 import type { Registrar } from "../../../app/registrar.ts";
 import type { FlowChallenge } from "../../../flows/codes-challenge.ts";
 import { saveChallengeFlow } from "../../../flows/codes-store.ts";
@@ -37,7 +38,12 @@ export function registerVerificationRoutes(router: Router, registrar: Registrar)
       completeVerification(ctx, registrar, passed, challenge),
     );
   };
-  router.post("/self-service/verification", submit);
+  // The GET form is the link in the mail, which a browser opens; only posts are refused from
+  // browsers, because a page on another site could otherwise request mail in a visitor's name.
+  router.post("/self-service/verification", async (ctx) => {
+    rejectBrowserRequest(ctx);
+    await submit(ctx);
+  });
   router.get("/self-service/verification", submit);
 }
 
