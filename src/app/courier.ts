@@ -49,7 +49,6 @@ export async function createCourier(
   const logger = deps.logger.child({ component: "courier" });
   const captureServer = config.SMTP_URL ? undefined : await startCapture(config, logger);
   const smtpUrl = config.SMTP_URL ?? captureServer!.url;
-  if (captureServer) logger.info({ url: captureServer.url }, "SMTP capture server started");
 
   const templates: CourierTemplates = await loadCourierTemplates(config.COURIER_TEMPLATES_DIR);
   const producer = new CourierProducer({
