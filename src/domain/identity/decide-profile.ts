@@ -11,6 +11,7 @@ import type {
 import { diffIdentifiers, identifiersOf } from "./credentials.ts";
 import { normalizeExternalId } from "./decide-creation.ts";
 import { deactivationEvents } from "./decide-lifecycle.ts";
+import { activeSessions, revokeSessions } from "./session-revocation.ts";
 import { accept, type Decision } from "./decision.ts";
 import { type DomainError, isDomainError } from "./errors.ts";
 import type { IdentityEvent, IdentityTraitsUpdated } from "./events.ts";
@@ -115,6 +116,7 @@ function replacementTail(existing: ExistingIdentity, command: ReplaceIdentity): 
       data: { identityId: identity.id, externalId, changedAt: command.now },
     });
   }
+  const deactivates = command.state === "inactive" && identity.state === "active";
   if (command.password) {
     events.push({
       type: "PasswordChanged",
@@ -124,9 +126,15 @@ function replacementTail(existing: ExistingIdentity, command: ReplaceIdentity): 
         changedAt: command.now,
       },
     });
+    // An administrator who sets a password ends every session, which may rest on the old one;
+    // a deactivation below revokes them anyway.
+    if (!deactivates) {
+      const sessions = activeSessions(existing, command.now);
+      events.push(...revokeSessions(existing, sessions, "password_changed", command.now));
+    }
   }
 
-  if (command.state === "inactive" && identity.state === "active") {
+  if (deactivates) {
     events.push(...deactivationEvents(existing, command.now));
   }
   if (command.state === "active" && identity.state === "inactive") {

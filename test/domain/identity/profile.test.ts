@@ -226,6 +226,23 @@ describe("ReplaceIdentity", () => {
     });
   });
 
+  it("revokes sessions when it sets a password", () => {
+    const given = [registered, sessionIssued(sessionId, t0, tomorrow)];
+    const decision = decideAfter(given, {
+      ...replace,
+      password: { hashedPassword: "$2b$04$replacement" },
+    });
+    if (!("events" in decision)) throw new Error(`unexpected ${decision.code}`);
+
+    expect(decision.events.map((event) => event.type)).toEqual([
+      "PasswordChanged",
+      "SessionRevoked",
+    ]);
+    expect(decision.events[1]).toMatchObject({
+      data: { sessionId, reason: "password_changed", revokedAt: t2 },
+    });
+  });
+
   it("activates inactive identity", () => {
     const deactivated = {
       type: "IdentityDeactivated" as const,
