@@ -31,7 +31,7 @@ export function close(server: Server): Promise<void> {
   });
 }
 
-/** The port a server is bound to, for servers started on port 0. */
+/** Returns the port a server is bound to, for servers started on port 0. */
 export function portOf(server: Server): number {
   const address = server.address();
   if (address === null || typeof address === "string")

@@ -23,7 +23,7 @@ export interface BatchContext {
   /** Failed attempts per event id, kept by the runner across batches. */
   attempts: Map<string, number>;
   /**
-   * Positions up to which this process knows a generation has nothing left to apply, keyed by
+   * Positions up to which this process found nothing left for a generation to apply, keyed by
    * `<projection>:<generation>`. A position here may be ahead of the stored checkpoint when
    * only events of other types followed it.
    */

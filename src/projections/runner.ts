@@ -19,7 +19,7 @@ export interface ProjectionRunnerOptions {
   projections: readonly ProjectionDefinition[];
   logger: Logger;
   decode?: EventDecoder;
-  /** Longest wait between polls when no wake-up arrives. */
+  /** Maximum wait between polls when no wake-up arrives, in milliseconds. */
   pollIntervalMs?: number;
 }
 
@@ -227,7 +227,8 @@ export class ProjectionRunner {
         more = true;
       }
     }
-    return more ? "more" : busy ? "busy" : "idle";
+    if (more) return "more";
+    return busy ? "busy" : "idle";
   }
 
   async #promote(definition: ProjectionDefinition, generation: number): Promise<void> {
