@@ -132,10 +132,11 @@ export interface EventStore {
   comparePositions(a: Position, b: Position): number;
 
   /**
-   * Calls `listener` when new events may be available. This is a hint only: readers also poll.
-   * Returns a function that stops listening.
+   * Calls `listener` when new events may be available, with their types when the adapter knows
+   * them (appends of this process). This is a hint only: readers also poll. Returns a function
+   * that stops listening.
    */
-  onAppended(listener: () => void): Promise<() => Promise<void>>;
+  onAppended(listener: (types?: readonly string[]) => void): Promise<() => Promise<void>>;
 
   /** Recomputes a stream's hash chain and reports the first version that does not match. */
   verifyStream(streamId: string): Promise<ChainVerification>;

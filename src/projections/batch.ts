@@ -62,26 +62,32 @@ export async function applyNextBatch(
   }
 
   try {
-    const outcome = await inTransaction(context.pool, async (tx) => {
-      const from = await lockCheckpoint(tx, definition.name, generation);
-      if (typeof from !== "string") return from;
+    const outcome = await inBatchTransaction(
+      context.pool,
+      definition.name,
+      generation,
+      async (tx, from) => {
+        const page = await context.store.readAll({
+          after: from,
+          types: definition.eventTypes,
+          limit,
+        });
+        if (page.events.length === 0 && context.store.comparePositions(page.position, from) <= 0) {
+          return { kind: "applied", count: 0, position: from, caughtUp: true } as const;
+        }
 
-      const page = await context.store.readAll({
-        after: from,
-        types: definition.eventTypes,
-        limit,
-      });
-      if (page.events.length === 0 && context.store.comparePositions(page.position, from) <= 0) {
-        return { kind: "applied", count: 0, position: from, caughtUp: true } as const;
-      }
-
-      pending = { events: page.events, from, to: page.position };
-      const events = await context.decode(page.events);
-      await definition.apply(events, { tx, table: tableNamer(generation) });
-      await moveCheckpoint(tx, definition.name, generation, page.position, events.length);
-      const caughtUp = page.events.length < limit;
-      return { kind: "applied", count: events.length, position: page.position, caughtUp } as const;
-    });
+        pending = { events: page.events, from, to: page.position };
+        const events = await context.decode(page.events);
+        await definition.apply(events, { tx, table: tableNamer(generation) });
+        const caughtUp = page.events.length < limit;
+        return {
+          kind: "applied",
+          count: events.length,
+          position: page.position,
+          caughtUp,
+        } as const;
+      },
+    );
     for (const event of pending?.events ?? []) context.attempts.delete(event.eventId);
     if (outcome.kind === "applied") context.known.set(knownKey, outcome.position);
     return outcome;
@@ -144,6 +150,59 @@ async function applyOneByOne(
     }
   });
   return { kind: "applied", count: applied, position: batch.to, caughtUp: false };
+}
+
+/**
+ * Runs a batch in a transaction that holds the generation's advisory lock and its checkpoint
+ * row, and moves the checkpoint when `work` applied events. Statements go in pairs where a
+ * single round trip can carry them (BEGIN with the lock, the checkpoint update with COMMIT),
+ * because every event appended wakes each interested projection for one such batch. Values in
+ * those statements are escaped literals: multi-statement queries cannot take parameters.
+ */
+async function inBatchTransaction(
+  pool: pg.Pool,
+  projection: string,
+  generation: number,
+  work: (tx: pg.PoolClient, from: Position) => Promise<Extract<BatchOutcome, { kind: "applied" }>>,
+): Promise<BatchOutcome> {
+  const tx = await pool.connect();
+  try {
+    const name = tx.escapeLiteral(projection);
+    const lockKey = tx.escapeLiteral(`${projection}:${generation}`);
+    const results = (await tx.query(
+      `BEGIN;
+       SELECT position, state FROM projection_checkpoints
+       WHERE projection = ${name} AND generation = ${Number(generation)}
+         AND pg_try_advisory_xact_lock(${batchLockClass}, hashtext(${lockKey}))
+       FOR UPDATE`,
+    )) as unknown as pg.QueryResult<{ position: string; state: string }>[];
+    const row = results[1]?.rows[0];
+    if (!row || row.state === "retired") {
+      await tx.query("ROLLBACK");
+      tx.release();
+      return row ? { kind: "retired" } : { kind: "busy" };
+    }
+
+    const outcome = await work(tx, row.position);
+    if (outcome.count === 0 && outcome.position === row.position) {
+      await tx.query("COMMIT");
+    } else {
+      await tx.query(
+        `UPDATE projection_checkpoints
+         SET position = ${tx.escapeLiteral(outcome.position)},
+           events_applied = events_applied + ${Number(outcome.count)},
+           last_error = NULL, updated_at = now()
+         WHERE projection = ${name} AND generation = ${Number(generation)};
+         COMMIT`,
+      );
+    }
+    tx.release();
+    return outcome;
+  } catch (error) {
+    await tx.query("ROLLBACK").catch(() => undefined);
+    tx.release();
+    throw error;
+  }
 }
 
 async function lockCheckpoint(

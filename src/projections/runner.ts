@@ -36,7 +36,8 @@ export class ProjectionRunner {
   readonly #options: ProjectionRunnerOptions;
   readonly #byName: Map<string, ProjectionDefinition>;
   readonly #context: BatchContext;
-  readonly #wakers = new Set<() => void>();
+  /** Sleeping loops by projection name, each woken by a function. */
+  readonly #wakers = new Map<string, Set<() => void>>();
   #running = false;
   #wokenAt = 0;
   /** Live checkpoint positions this process has written, by projection name. */
@@ -69,7 +70,7 @@ export class ProjectionRunner {
     if (this.#running) return;
     await this.prepare();
     this.#running = true;
-    this.#stopListening = await this.#options.store.onAppended(() => this.#wakeAll());
+    this.#stopListening = await this.#options.store.onAppended((types) => this.#wakeAll(types));
     this.#loops = this.#options.projections.map((definition) => this.#loop(definition));
     this.#options.logger.info(
       { projections: this.#options.projections.map((p) => p.name) },
@@ -134,6 +135,9 @@ export class ProjectionRunner {
       return known !== undefined && store.comparePositions(known, position) >= 0;
     };
     if (reached()) return true;
+    // The loop may sleep because the awaited events are of types it does not read; woken, it
+    // looks past them at once and records the position.
+    for (const wake of this.#wakers.get(name) ?? []) wake();
 
     // Batches applied in this process settle the wait at once; the checkpoint table covers
     // batches applied by another process, polled less often.
@@ -195,7 +199,7 @@ export class ProjectionRunner {
         wait = Math.min(recheckDelaysMs[recheck]!, pollMs);
         recheck += 1;
       }
-      await this.#sleepUntilWoken(wait);
+      await this.#sleepUntilWoken(definition.name, wait);
     }
   }
 
@@ -264,20 +268,34 @@ export class ProjectionRunner {
     return definition;
   }
 
-  #wakeAll(): void {
+  /**
+   * Wakes the loops of the projections that read any of `types`, or every loop when the types
+   * are unknown, as for appends of another process.
+   */
+  #wakeAll(types?: readonly string[]): void {
     this.#wokenAt = Date.now();
-    for (const wake of this.#wakers) wake();
+    for (const definition of this.#options.projections) {
+      const filter = definition.eventTypes;
+      if (types && filter && !types.some((type) => filter.includes(type))) continue;
+      for (const wake of this.#wakers.get(definition.name) ?? []) wake();
+    }
   }
 
-  async #sleepUntilWoken(ms: number): Promise<void> {
+  async #sleepUntilWoken(name: string, ms: number): Promise<void> {
+    let wakers = this.#wakers.get(name);
+    if (!wakers) {
+      wakers = new Set();
+      this.#wakers.set(name, wakers);
+    }
     let wake!: () => void;
     const woken = new Promise<void>((resolve) => {
       wake = resolve;
     });
-    this.#wakers.add(wake);
+    wakers.add(wake);
     const timer = setTimeout(wake, ms);
     await woken;
     clearTimeout(timer);
-    this.#wakers.delete(wake);
+    wakers.delete(wake);
   }
+
 }

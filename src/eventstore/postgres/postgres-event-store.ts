@@ -62,7 +62,7 @@ export class PostgresEventStore implements EventStore {
   readonly #upcasters: UpcasterRegistry;
   readonly #notifyIntervalMs: number;
   #notifyScheduled = false;
-  readonly #localListeners = new Set<() => void>();
+  readonly #localListeners = new Set<(types?: readonly string[]) => void>();
   /** Payload of this store's notifications, so that it can ignore its own. */
   readonly #instanceId = randomUUID();
   #lastNotifyAt = 0;
@@ -122,7 +122,7 @@ export class PostgresEventStore implements EventStore {
           parameters,
         );
         const row = rows[0]!;
-        this.#signalAppended();
+        this.#signalAppended(events.map((event) => event.type));
         return {
           streamId,
           version: Number(row.version),
@@ -256,7 +256,9 @@ export class PostgresEventStore implements EventStore {
     return comparePostgresPositions(a, b);
   }
 
-  async onAppended(listener: () => void): Promise<() => Promise<void>> {
+  async onAppended(
+    listener: (types?: readonly string[]) => void,
+  ): Promise<() => Promise<void>> {
     const client = await this.#pool.connect();
     const onNotification = (message: pg.Notification) => {
       // This process's own appends have woken the listener already.
@@ -285,8 +287,8 @@ export class PostgresEventStore implements EventStore {
    * append would double the commits, so the hint is sent afterwards, at most once per
    * `notifyIntervalMs`. Listeners also poll, so a lost hint only delays them.
    */
-  #signalAppended(): void {
-    for (const listener of this.#localListeners) listener();
+  #signalAppended(types: readonly string[]): void {
+    for (const listener of this.#localListeners) listener(types);
     if (this.#notifyScheduled) return;
     this.#notifyScheduled = true;
     const wait = Math.max(0, this.#lastNotifyAt + this.#notifyIntervalMs - Date.now());
