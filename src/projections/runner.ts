@@ -38,8 +38,9 @@ export class ProjectionRunner {
   readonly #context: BatchContext;
   /** Sleeping loops by projection name, each woken by a function. */
   readonly #wakers = new Map<string, Set<() => void>>();
+  /** Projections woken while their loop was busy, which then loop once more before sleeping. */
+  readonly #pendingWakes = new Set<string>();
   #running = false;
-  #wokenAt = 0;
   /** Live checkpoint positions this process has written, by projection name. */
   readonly #livePositions = new Map<string, Position>();
   readonly #progressListeners = new Set<() => void>();
@@ -137,7 +138,7 @@ export class ProjectionRunner {
     if (reached()) return true;
     // The loop may sleep because the awaited events are of types it does not read; woken, it
     // looks past them at once and records the position.
-    for (const wake of this.#wakers.get(name) ?? []) wake();
+    this.#wake(name);
 
     // Batches applied in this process settle the wait at once; the checkpoint table covers
     // batches applied by another process, polled less often.
@@ -171,7 +172,8 @@ export class ProjectionRunner {
   async #loop(definition: ProjectionDefinition): Promise<void> {
     const pollMs = this.#options.pollIntervalMs ?? 1_000;
     let failures = 0;
-    let recheck = 0;
+    // Rechecks start after a wake-up; before the first one the loop simply polls.
+    let recheck = recheckDelaysMs.length;
     while (this.#running) {
       let more = false;
       try {
@@ -185,21 +187,18 @@ export class ProjectionRunner {
         );
       }
       if (!this.#running) break;
-      if (more) {
-        recheck = 0;
-        continue;
-      }
+      if (more) continue;
 
       let wait = pollMs;
       if (failures > 0) {
         wait = Math.min(pollMs * 2 ** failures, maxBackoffMs);
-      } else if (recheck < recheckDelaysMs.length && Date.now() - this.#wokenAt < 1_000) {
+      } else if (recheck < recheckDelaysMs.length) {
         // A wake-up that found nothing usually means the new events are still hidden behind an
         // older open transaction, so look again shortly instead of waiting a whole poll.
         wait = Math.min(recheckDelaysMs[recheck]!, pollMs);
         recheck += 1;
       }
-      await this.#sleepUntilWoken(definition.name, wait);
+      if (await this.#sleepUntilWoken(definition.name, wait)) recheck = 0;
     }
   }
 
@@ -273,29 +272,44 @@ export class ProjectionRunner {
    * are unknown, as for appends of another process.
    */
   #wakeAll(types?: readonly string[]): void {
-    this.#wokenAt = Date.now();
     for (const definition of this.#options.projections) {
       const filter = definition.eventTypes;
       if (types && filter && !types.some((type) => filter.includes(type))) continue;
-      for (const wake of this.#wakers.get(definition.name) ?? []) wake();
+      this.#wake(definition.name);
     }
   }
 
-  async #sleepUntilWoken(name: string, ms: number): Promise<void> {
+  /**
+   * Wakes a projection's sleeping loop, or, when it is busy with a batch, marks the wake-up as
+   * pending so that the loop does not go to sleep on events its running batch did not see.
+   */
+  #wake(name: string): void {
+    const wakers = this.#wakers.get(name);
+    if (!wakers || wakers.size === 0) {
+      this.#pendingWakes.add(name);
+      return;
+    }
+    for (const wake of wakers) wake();
+  }
+
+  /** Sleeps up to `ms`; returns true when woken before that, false when the time ran out. */
+  async #sleepUntilWoken(name: string, ms: number): Promise<boolean> {
+    if (this.#pendingWakes.delete(name)) return true;
     let wakers = this.#wakers.get(name);
     if (!wakers) {
       wakers = new Set();
       this.#wakers.set(name, wakers);
     }
-    let wake!: () => void;
-    const woken = new Promise<void>((resolve) => {
+    let wake!: (woken: boolean) => void;
+    const woken = new Promise<boolean>((resolve) => {
       wake = resolve;
     });
-    wakers.add(wake);
-    const timer = setTimeout(wake, ms);
-    await woken;
+    const onWake = () => wake(true);
+    wakers.add(onWake);
+    const timer = setTimeout(() => wake(false), ms);
+    const result = await woken;
     clearTimeout(timer);
-    wakers.delete(wake);
+    wakers.delete(onWake);
+    return result;
   }
-
 }
