@@ -18,6 +18,8 @@ export interface LoginThrottleOptions {
   logger: Logger;
   /** Time limit of one Redis call in milliseconds; 500 when omitted. */
   redisTimeoutMs?: number;
+  /** Failed logins per identifier within 24 hours; 100 when omitted. */
+  failuresPerIdentifierPerDay?: number;
 }
 
 /** Keys of one attempt; callers pass HMACs, so Redis contains no identifier or address. */
@@ -35,6 +37,9 @@ export type LoginAttemptDecision =
       /** True for the first rejection in the window, the one worth a security log entry. */
       firstRejection: boolean;
     };
+
+/** Failed logins per identifier within 24 hours, the consecutive-failure cap of NIST 800-63B. */
+const dailyFailuresPerIdentifier = 100;
 
 // A Redis outage is logged at most this often per limiter, so a login storm logs a few lines.
 const outageLogIntervalMs = 10_000;
@@ -57,6 +62,7 @@ const outageLogIntervalMs = 10_000;
  */
 export class LoginThrottle {
   readonly #identifier: FallbackLimiter;
+  readonly #identifierDaily: FallbackLimiter;
   readonly #ip: FallbackLimiter;
 
   constructor(options: LoginThrottleOptions) {
@@ -70,6 +76,14 @@ export class LoginThrottle {
       ...shared,
       name: "identifier",
       points: options.attemptsPerIdentifier,
+    });
+    // Windows restart, so over a day the short window alone would allow about 100 times its
+    // limit. NIST SP 800-63B caps consecutive failures per account at 100, hence a daily cap.
+    this.#identifierDaily = new FallbackLimiter({
+      ...shared,
+      name: "identifier-daily",
+      windowSeconds: 24 * 3600,
+      points: options.failuresPerIdentifierPerDay ?? dailyFailuresPerIdentifier,
     });
     this.#ip = new FallbackLimiter({ ...shared, name: "ip", points: options.attemptsPerIp });
   }
@@ -85,12 +99,18 @@ export class LoginThrottle {
 
     const identifier = await this.#identifier.consume(keys.identifier);
     if (identifier.limited) return { allowed: false, scope: "identifier", ...identifier };
+    const daily = await this.#identifierDaily.consume(keys.identifier);
+    if (daily.limited) return { allowed: false, scope: "identifier", ...daily };
     return { allowed: true };
   }
 
   /** Clears the identifier's failures and returns the IP's point after a successful login. */
   async succeed(keys: LoginAttemptKeys): Promise<void> {
-    await Promise.all([this.#identifier.reset(keys.identifier), this.#ip.refund(keys.ip)]);
+    await Promise.all([
+      this.#identifier.reset(keys.identifier),
+      this.#identifierDaily.reset(keys.identifier),
+      this.#ip.refund(keys.ip),
+    ]);
   }
 }
 

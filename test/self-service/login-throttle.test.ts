@@ -154,7 +154,32 @@ describe("throttle without Redis", () => {
     expect(await throttle.begin(keys)).toEqual({ allowed: true });
 
     const warnings = lines.filter((line) => line.level === 40);
-    expect(warnings.map((line) => line.throttle).sort()).toEqual(["identifier", "ip"]);
+    expect(warnings.map((line) => line.throttle).sort()).toEqual([
+      "identifier",
+      "identifier-daily",
+      "ip",
+    ]);
+    redis.disconnect();
+  });
+});
+
+describe("daily identifier cap", () => {
+  it("rejects past the daily failure cap", async () => {
+    const redis = new Redis({ lazyConnect: true, maxRetriesPerRequest: 0 });
+    // The short window allows 1,000, so only the daily cap can stop the 21st attempt.
+    const throttle = new LoginThrottle({
+      redis,
+      attemptsPerIdentifier: 1_000,
+      attemptsPerIp: 1_000,
+      windowSeconds: 1,
+      failuresPerIdentifierPerDay: 20,
+      logger: pino({ level: "silent" }),
+    });
+    const keys = { identifier: "hmac-of-daily-identifier", ip: "hmac-of-daily-ip" };
+    for (let attempt = 1; attempt <= 20; attempt += 1) {
+      expect(await throttle.begin(keys), `attempt ${attempt}`).toEqual({ allowed: true });
+    }
+    expect(await throttle.begin(keys)).toMatchObject({ allowed: false, scope: "identifier" });
     redis.disconnect();
   });
 });
