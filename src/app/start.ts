@@ -4,6 +4,7 @@ import type { RawConfig } from "../config/config.ts";
 import { createAdminApp } from "../http/admin/admin-app.ts";
 import { createPublicApp } from "../http/public/public-app.ts";
 import { bind, close, portOf, serve } from "../http/server.ts";
+import { startMaintenance } from "./maintenance.ts";
 import { createRegistrar, type CreateRegistrarOptions, type Registrar } from "./registrar.ts";
 
 export interface RunningRegistrar {
@@ -27,6 +28,14 @@ export async function startRegistrar(
   const registrar = await createRegistrar(config, { ...options, logger });
   if (config.RUN_PROJECTIONS) await registrar.projections.start();
   const worker = config.RUN_WORKERS ? await registrar.courier.startWorker() : undefined;
+  const stopMaintenance = config.RUN_WORKERS
+    ? startMaintenance({
+        pool: registrar.pool,
+        flows: registrar.flows,
+        securityLogRetentionDays: config.SECURITY_LOG_RETENTION_DAYS,
+        logger,
+      })
+    : undefined;
 
   // Bind first: with port 0 the public URL, which routes put into flows, is known only then.
   const publicServer = await bind(config.HOST, config.PUBLIC_PORT);
@@ -51,6 +60,7 @@ export async function startRegistrar(
     adminPort,
     async stop() {
       await Promise.all([close(publicServer), close(adminServer)]);
+      stopMaintenance?.();
       await worker?.close();
       await registrar.projections.stop();
       await registrar.close();

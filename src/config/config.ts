@@ -61,6 +61,8 @@ const coreConfigSchema = z.object({
   /** Registration attempts per client IP within `REGISTRATION_THROTTLE_WINDOW_SECONDS`. */
   REGISTRATIONS_PER_IP: z.coerce.number().int().min(1).default(100),
   REGISTRATION_THROTTLE_WINDOW_SECONDS: seconds.default(10 * 60),
+  /** Days security log rows (failed logins, with IP and user agent) are kept. */
+  SECURITY_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
 });
 
 /** Core settings and the courier's `COURIER_*` settings in one schema. */

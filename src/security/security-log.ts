@@ -167,3 +167,26 @@ function toRecord(row: SecurityLogRow): SecurityEventRecord {
     occurredAt: row.occurred_at,
   };
 }
+
+/**
+ * Deletes security log rows older than `retentionDays` (at least 1), because they hold IP
+ * addresses and user agents, which are personal data. Returns the number of rows deleted.
+ */
+export async function purgeSecurityLog(pool: pg.Pool, retentionDays: number): Promise<number> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("SET LOCAL registrar.purge_security_log = 'on'");
+    const { rowCount } = await client.query(
+      "DELETE FROM security_log WHERE occurred_at < now() - make_interval(days => $1)",
+      [Math.max(1, Math.floor(retentionDays))],
+    );
+    await client.query("COMMIT");
+    return rowCount ?? 0;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
