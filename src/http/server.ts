@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import type { Duplex } from "node:stream";
 import type Koa from "koa";
 
 /** Starts listening and resolves with the server once the port is bound. */
@@ -13,6 +14,7 @@ export function listen(app: Koa, host: string, port: number): Promise<Server> {
 export function bind(host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer();
+    server.on("clientError", answerMalformedRequest);
     server.listen(port, host);
     server.once("listening", () => resolve(server));
     server.once("error", reject);
@@ -43,4 +45,32 @@ export function portOf(server: Server): number {
 export function serve(server: Server, app: Koa): Server {
   server.on("request", app.callback());
   return server;
+}
+
+const malformedRequestBody = JSON.stringify({
+  error: {
+    id: "bad_request",
+    code: 400,
+    status: "Bad Request",
+    reason: "Send a well-formed HTTP/1.1 request with a standard method.",
+    message: "The request could not be parsed.",
+  },
+});
+
+/**
+ * Answers a request that Node's HTTP parser rejected before any app saw it, such as one with an
+ * unknown method token, with the same error envelope as every other error, then closes it.
+ */
+function answerMalformedRequest(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(
+    "HTTP/1.1 400 Bad Request\r\n" +
+      "Content-Type: application/json; charset=utf-8\r\n" +
+      `Content-Length: ${Buffer.byteLength(malformedRequestBody)}\r\n` +
+      "Connection: close\r\n\r\n" +
+      malformedRequestBody,
+  );
 }
