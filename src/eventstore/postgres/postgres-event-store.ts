@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { validateAppend } from "../envelope.ts";
 import {
@@ -22,10 +21,11 @@ import type {
 } from "../port.ts";
 import { noUpcasters, type UpcasterRegistry } from "../upcasters.ts";
 import { eventContentHash } from "../canonical-json.ts";
+import { type AppendListener, AppendSignal } from "./append-signal.ts";
+import { findRetriedAppend } from "./retried-append.ts";
 import { verifyPostgresStream } from "./verify-stream.ts";
 import { comparePostgresPositions, formatPosition, parsePosition } from "./position.ts";
 
-const notifyChannel = "registrar_events";
 const defaultReadLimit = 1000;
 const maxReadLimit = 10_000;
 
@@ -60,17 +60,12 @@ export interface PostgresEventStoreOptions {
 export class PostgresEventStore implements EventStore {
   readonly #pool: pg.Pool;
   readonly #upcasters: UpcasterRegistry;
-  readonly #notifyIntervalMs: number;
-  #notifyScheduled = false;
-  readonly #localListeners = new Set<(types?: readonly string[]) => void>();
-  /** Payload of this store's notifications, so that it can ignore its own. */
-  readonly #instanceId = randomUUID();
-  #lastNotifyAt = 0;
+  readonly #signal: AppendSignal;
 
   constructor(options: PostgresEventStoreOptions) {
     this.#pool = options.pool;
     this.#upcasters = options.upcasters ?? noUpcasters;
-    this.#notifyIntervalMs = options.notifyIntervalMs ?? 10;
+    this.#signal = new AppendSignal(options.pool, options.notifyIntervalMs ?? 10);
   }
 
   async append(
@@ -122,7 +117,7 @@ export class PostgresEventStore implements EventStore {
           parameters,
         );
         const row = rows[0]!;
-        this.#signalAppended(events.map((event) => event.type));
+        this.#signal.appended(events.map((event) => event.type));
         return {
           streamId,
           version: Number(row.version),
@@ -133,57 +128,12 @@ export class PostgresEventStore implements EventStore {
         // RG004: another writer created the stream first; the retry appends after its events.
         if (code === "RG004" && attempt < 3) continue;
         if (code === "RG001" || code === "23505") {
-          const retried = await this.#findRetriedAppend(streamId, events);
+          const retried = await findRetriedAppend(this.#pool, streamId, events);
           if (retried) return retried;
         }
         throw translateAppendError(error, streamId, expectedVersion, events);
       }
     }
-  }
-
-  /**
-   * Returns the original result when all of `events` are already stored in this stream at
-   * consecutive versions, so that a retried append succeeds. Raises `EventIdConflictError` when
-   * only some are, or elsewhere; returns undefined when none is stored.
-   */
-  async #findRetriedAppend(
-    streamId: string,
-    events: readonly NewEvent[],
-  ): Promise<AppendResult | undefined> {
-    const ids = events.map((event) => event.eventId.toLowerCase());
-    const { rows } = await this.#pool.query<{
-      event_id: string;
-      stream_id: string;
-      stream_version: string;
-      tx_id: string;
-      seq: string;
-    }>(
-      `SELECT event_id, stream_id, stream_version, tx_id::text AS tx_id, seq FROM events
-       WHERE event_id = ANY ($1::uuid[])`,
-      [ids],
-    );
-    if (rows.length === 0) return undefined;
-
-    const byId = new Map(rows.map((row) => [row.event_id, row]));
-    const first = byId.get(ids[0]!);
-    const consecutive =
-      rows.length === ids.length &&
-      first !== undefined &&
-      ids.every((id, index) => {
-        const row = byId.get(id);
-        return (
-          row?.stream_id === streamId &&
-          Number(row.stream_version) === Number(first.stream_version) + index
-        );
-      });
-    if (!consecutive) throw new EventIdConflictError(streamId, ids[0]!);
-
-    const last = byId.get(ids.at(-1)!)!;
-    return {
-      streamId,
-      version: Number(last.stream_version),
-      position: formatPosition(last.tx_id, last.seq),
-    };
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -256,49 +206,8 @@ export class PostgresEventStore implements EventStore {
     return comparePostgresPositions(a, b);
   }
 
-  async onAppended(
-    listener: (types?: readonly string[]) => void,
-  ): Promise<() => Promise<void>> {
-    const client = await this.#pool.connect();
-    const onNotification = (message: pg.Notification) => {
-      // This process's own appends have woken the listener already.
-      if (message.channel === notifyChannel && message.payload !== this.#instanceId) listener();
-    };
-    client.on("notification", onNotification);
-    await client.query(`LISTEN ${notifyChannel}`);
-    // Appends of this process wake its listeners at once, without the NOTIFY round trip.
-    this.#localListeners.add(listener);
-
-    return async () => {
-      this.#localListeners.delete(listener);
-      client.off("notification", onNotification);
-      try {
-        await client.query(`UNLISTEN ${notifyChannel}`);
-        client.release();
-      } catch (error) {
-        client.release(error as Error);
-      }
-    };
-  }
-
-  /**
-   * Sends the wake-up hint to listeners in every process. A NOTIFY inside the append would hold
-   * PostgreSQL's global notify lock through each commit and serialise all writers, and one per
-   * append would double the commits, so the hint is sent afterwards, at most once per
-   * `notifyIntervalMs`. Listeners also poll, so a lost hint only delays them.
-   */
-  #signalAppended(types: readonly string[]): void {
-    for (const listener of this.#localListeners) listener(types);
-    if (this.#notifyScheduled) return;
-    this.#notifyScheduled = true;
-    const wait = Math.max(0, this.#lastNotifyAt + this.#notifyIntervalMs - Date.now());
-    setTimeout(() => {
-      this.#notifyScheduled = false;
-      this.#lastNotifyAt = Date.now();
-      this.#pool
-        .query("SELECT pg_notify($1, $2)", [notifyChannel, this.#instanceId])
-        .catch(() => undefined);
-    }, wait).unref();
+  onAppended(listener: AppendListener): Promise<() => Promise<void>> {
+    return this.#signal.listen(listener);
   }
 
   async verifyStream(streamId: string): Promise<ChainVerification> {
