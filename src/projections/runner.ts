@@ -11,6 +11,7 @@ import {
   startRebuild,
 } from "./generations.ts";
 import type { ProjectionDefinition } from "./projection.ts";
+import { Wakeups } from "./wakeups.ts";
 import { readProjectionStatus, type ProjectionStatus } from "./status.ts";
 
 export interface ProjectionRunnerOptions {
@@ -36,10 +37,7 @@ export class ProjectionRunner {
   readonly #options: ProjectionRunnerOptions;
   readonly #byName: Map<string, ProjectionDefinition>;
   readonly #context: BatchContext;
-  /** Sleeping loops by projection name, each woken by a function. */
-  readonly #wakers = new Map<string, Set<() => void>>();
-  /** Projections woken while their loop was busy, which then loop once more before sleeping. */
-  readonly #pendingWakes = new Set<string>();
+  readonly #wakeups = new Wakeups();
   #running = false;
   /** Live checkpoint positions this process has written, by projection name. */
   readonly #livePositions = new Map<string, Position>();
@@ -138,7 +136,7 @@ export class ProjectionRunner {
     if (reached()) return true;
     // The loop may sleep because the awaited events are of types it does not read; woken, it
     // looks past them at once and records the position.
-    this.#wake(name);
+    this.#wakeups.wake(name);
 
     // Batches applied in this process settle the wait at once; the checkpoint table covers
     // batches applied by another process, polled less often.
@@ -198,7 +196,7 @@ export class ProjectionRunner {
         wait = Math.min(recheckDelaysMs[recheck]!, pollMs);
         recheck += 1;
       }
-      if (await this.#sleepUntilWoken(definition.name, wait)) recheck = 0;
+      if (await this.#wakeups.sleep(definition.name, wait)) recheck = 0;
     }
   }
 
@@ -275,41 +273,7 @@ export class ProjectionRunner {
     for (const definition of this.#options.projections) {
       const filter = definition.eventTypes;
       if (types && filter && !types.some((type) => filter.includes(type))) continue;
-      this.#wake(definition.name);
+      this.#wakeups.wake(definition.name);
     }
-  }
-
-  /**
-   * Wakes a projection's sleeping loop, or, when it is busy with a batch, marks the wake-up as
-   * pending so that the loop does not go to sleep on events its running batch did not see.
-   */
-  #wake(name: string): void {
-    const wakers = this.#wakers.get(name);
-    if (!wakers || wakers.size === 0) {
-      this.#pendingWakes.add(name);
-      return;
-    }
-    for (const wake of wakers) wake();
-  }
-
-  /** Sleeps up to `ms`; returns true when woken before that, false when the time ran out. */
-  async #sleepUntilWoken(name: string, ms: number): Promise<boolean> {
-    if (this.#pendingWakes.delete(name)) return true;
-    let wakers = this.#wakers.get(name);
-    if (!wakers) {
-      wakers = new Set();
-      this.#wakers.set(name, wakers);
-    }
-    let wake!: (woken: boolean) => void;
-    const woken = new Promise<boolean>((resolve) => {
-      wake = resolve;
-    });
-    const onWake = () => wake(true);
-    wakers.add(onWake);
-    const timer = setTimeout(() => wake(false), ms);
-    const result = await woken;
-    clearTimeout(timer);
-    wakers.delete(onWake);
-    return result;
   }
 }
