@@ -7,8 +7,8 @@ export type AppendListener = (types?: readonly string[]) => void;
 
 /**
  * Wake-up hints for readers after appends. Listeners in this process are called at once with
- * the appended types. Other processes get a PostgreSQL NOTIFY sent after the append, at most
- * once per `intervalMs`: a NOTIFY inside the append would hold PostgreSQL's global notify lock
+ * the appended types. Other processes get a PostgreSQL NOTIFY after the append, at most once
+ * per `intervalMs`. A NOTIFY inside the append would hold PostgreSQL's global notify lock
  * through each commit and serialise all writers, and one per append would double the commits.
  * Listeners also poll, so a lost hint only delays them.
  */
@@ -42,7 +42,7 @@ export class AppendSignal {
     }, wait).unref();
   }
 
-  /** Calls `listener` on appends of this process and of others; returns a function to stop. */
+  /** Calls `listener` on appends of this process and of others. Returns a function to stop. */
   async listen(listener: AppendListener): Promise<() => Promise<void>> {
     const client = await this.#pool.connect();
     const onNotification = (message: pg.Notification) => {
