@@ -61,7 +61,11 @@ export class IdentityCommandHandler {
     this.#personalData = personalData;
   }
 
-  /** Folds an identity's stream, decrypting personal fields first. */
+  /**
+   * Folds an identity's stream, decrypting personal fields first.
+   * NOTE: every command reads and folds the whole stream, which grows by one event per session,
+   * so sign-ins of a long-lived identity slow down over time. There are no snapshots yet.
+   */
   async load(identityId: string, until?: Date): Promise<LoadedIdentity> {
     const recorded = await this.#store.readStream(
       identityStreamId(identityId),
