@@ -4,7 +4,9 @@ import {
   claimChanges,
   type DomainError,
   decideIdentityCommand,
+  evolveIdentity,
   foldIdentity,
+  initialIdentityState,
   type IdentityCommand,
   type IdentityEvent,
   type IdentityStreamState,
@@ -16,6 +18,11 @@ import type { EventActor, EventMetadata } from "../eventstore/envelope.ts";
 import { ClaimConflictError, WrongExpectedVersionError } from "../eventstore/errors.ts";
 import type { Claim, EventStore, NewEvent, Position } from "../eventstore/port.ts";
 import type { PersonalData } from "../personal-data/create-personal-data.ts";
+
+// Folded identity states kept per process: long enough to serve a burst of commands on one
+// identity, short enough that decrypted personal data does not linger in memory.
+const foldedStateTtlMs = 60_000;
+const foldedStateMaxEntries = 10_000;
 
 /** Who issued a command, why, and from where; it becomes every event's metadata envelope. */
 export interface CommandContext {
@@ -55,6 +62,7 @@ export interface LoadedIdentity {
 export class IdentityCommandHandler {
   readonly #store: EventStore;
   readonly #personalData: PersonalData;
+  readonly #folded = new Map<string, { loaded: LoadedIdentity; until: number }>();
 
   constructor(store: EventStore, personalData: PersonalData) {
     this.#store = store;
@@ -62,18 +70,53 @@ export class IdentityCommandHandler {
   }
 
   /**
-   * Folds an identity's stream, decrypting personal fields first.
-   * NOTE: every command reads and folds the whole stream, which grows by one event per session,
-   * so sign-ins of a long-lived identity slow down over time. There are no snapshots yet.
+   * Folds an identity's stream, decrypting personal fields first. Recently folded states are
+   * kept for a minute, so a command reads only the events appended since; events never change,
+   * so a kept state plus the newer events equals a full fold. A time-travel read (`until`)
+   * always folds from the start.
+   * NOTE: with no snapshots in the store, the first command on an identity after a minute still
+   * reads its whole stream, which grows by one event per session.
    */
   async load(identityId: string, until?: Date): Promise<LoadedIdentity> {
-    const recorded = await this.#store.readStream(
-      identityStreamId(identityId),
-      until ? { until } : {},
-    );
+    const streamId = identityStreamId(identityId);
+    if (until) {
+      const recorded = await this.#store.readStream(streamId, { until });
+      const decrypted = await this.#personalData.codec.decryptEvents(recorded);
+      return {
+        state: foldIdentity(decrypted as unknown as IdentityEvent[]),
+        version: recorded.length,
+      };
+    }
+
+    const cached = this.#recall(identityId);
+    const recorded = await this.#store.readStream(streamId, {
+      fromVersion: (cached?.version ?? 0) + 1,
+    });
+    if (cached && recorded.length === 0) return cached;
+
     const decrypted = await this.#personalData.codec.decryptEvents(recorded);
     const events = decrypted as unknown as IdentityEvent[];
-    return { state: foldIdentity(events), version: recorded.length };
+    const loaded = {
+      state: events.reduce(evolveIdentity, cached?.state ?? initialIdentityState),
+      version: (cached?.version ?? 0) + recorded.length,
+    };
+    this.#remember(identityId, loaded);
+    return loaded;
+  }
+
+  #recall(identityId: string): LoadedIdentity | undefined {
+    const entry = this.#folded.get(identityId);
+    if (!entry || entry.until <= Date.now()) return undefined;
+    return entry.loaded;
+  }
+
+  /**
+   * Keeps a folded state for `foldedStateTtlMs`. The state holds decrypted personal data, so it
+   * is kept only briefly and dropped on erasure in this process.
+   */
+  #remember(identityId: string, loaded: LoadedIdentity): void {
+    if (this.#folded.size >= foldedStateMaxEntries) this.#folded.clear();
+    this.#folded.set(identityId, { loaded, until: Date.now() + foldedStateTtlMs });
   }
 
   async execute(command: IdentityCommand, context: CommandContext): Promise<CommandOutcome> {
@@ -117,6 +160,10 @@ export class IdentityCommandHandler {
       },
     );
     if (removes) this.#personalData.keys.evict(command.identityId);
+    this.#remember(command.identityId, {
+      state: decision.events.reduce(evolveIdentity, state),
+      version: result.version,
+    });
 
     return {
       ok: true,

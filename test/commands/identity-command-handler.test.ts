@@ -1,0 +1,73 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { IdentityCommandHandler } from "../../src/commands/identity-command-handler.ts";
+import { PostgresEventStore } from "../../src/eventstore/postgres/postgres-event-store.ts";
+import { createPersonalData } from "../../src/personal-data/create-personal-data.ts";
+import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+
+let database: TestDatabase;
+let first: IdentityCommandHandler;
+let second: IdentityCommandHandler;
+const context = { actor: { type: "system" as const, id: "test" } };
+
+beforeAll(async () => {
+  database = await createTestDatabase("command_handler");
+  const store = new PostgresEventStore({ pool: database.pool });
+  const keys = { masterKey: randomBytes(32), claimKeySecret: randomBytes(32) };
+  // Two handlers stand for two processes, each with its own folded-state cache.
+  first = new IdentityCommandHandler(store, createPersonalData(database.pool, keys));
+  second = new IdentityCommandHandler(store, createPersonalData(database.pool, keys));
+});
+
+afterAll(async () => {
+  await database.drop();
+});
+
+it("folds events another process appended after its cached state", async () => {
+  const identityId = randomUUID();
+  const now = () => new Date().toISOString();
+  const registered = await first.execute(
+    {
+      type: "RegisterIdentity",
+      identityId,
+      schemaId: "default",
+      traits: { email: "cached@example.com" },
+      identifiers: { password: ["cached@example.com"] },
+      password: {
+        hashedPassword: "$argon2id$v=19$m=256,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+      },
+      verifiableAddresses: [],
+      recoveryAddresses: [],
+      now: now(),
+    },
+    context,
+  );
+  expect(registered.ok).toBe(true);
+  expect((await first.load(identityId)).version).toBe(1);
+
+  const deactivated = await second.execute(
+    { type: "DeactivateIdentity", identityId, now: now() },
+    context,
+  );
+  expect(deactivated.ok).toBe(true);
+
+  const issued = await first.execute(
+    {
+      type: "IssueSession",
+      identityId,
+      sessionId: randomUUID(),
+      tokenHash: "b".repeat(64),
+      authenticationMethods: [{ method: "password", aal: "aal1", completedAt: now() }],
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      device: { id: randomUUID() },
+      now: now(),
+    },
+    context,
+  );
+  expect(issued.ok).toBe(false);
+  expect(!issued.ok && issued.error.code).toBe("identity_inactive");
+
+  const loaded = await first.load(identityId);
+  expect(loaded.version).toBe(2);
+  expect(loaded.state.status === "existing" && loaded.state.identity.state).toBe("inactive");
+});
