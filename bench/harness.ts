@@ -54,6 +54,8 @@ export async function createBenchDatabase(poolSize = 40): Promise<BenchDatabase>
     pool,
     async drop() {
       await pool.end();
+      // Pools of an app stopped just before may still be closing their last connections.
+      await new Promise((resolve) => setTimeout(resolve, 300));
       const admin = new pg.Client({ connectionString: `${serverUrl}/postgres` });
       await admin.connect();
       await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
