@@ -136,12 +136,20 @@ BEGIN
     END LOOP;
   END IF;
 
-  FOR v_event IN SELECT * FROM jsonb_array_elements(p_events) LOOP
+  -- One event is the common case; it skips the set-returning loop, the array and the sort below.
+  IF v_count = 1 THEN
+    v_event := p_events->0;
     v_version := v_version + 1;
     v_hash := sha256(v_hash || decode(v_event->>'content_hash', 'hex') || int8send(v_version)
       || v_time);
-    v_hashes := v_hashes || v_hash;
-  END LOOP;
+  ELSE
+    FOR v_event IN SELECT * FROM jsonb_array_elements(p_events) LOOP
+      v_version := v_version + 1;
+      v_hash := sha256(v_hash || decode(v_event->>'content_hash', 'hex') || int8send(v_version)
+        || v_time);
+      v_hashes := v_hashes || v_hash;
+    END LOOP;
+  END IF;
 
   -- A new stream's row is written once, with its final version. Its primary key serialises
   -- concurrent creators: the loser waits for the winner's commit, then sees the conflict.
@@ -160,17 +168,25 @@ BEGIN
     WHERE s.stream_id = p_stream_id;
   END IF;
 
-  WITH inserted AS (
+  IF v_count = 1 THEN
     INSERT INTO events (stream_id, stream_version, event_id, event_type, schema_version, data,
       metadata, recorded_at, hash)
-    SELECT p_stream_id, v_version - v_count + n.i, (n.event->>'event_id')::uuid,
-      n.event->>'type', (n.event->>'schema_version')::integer, n.event->'data',
-      n.event->'metadata', v_now, v_hashes[n.i]
-    FROM jsonb_array_elements(p_events) WITH ORDINALITY AS n(event, i)
-    ORDER BY n.i
-    RETURNING events.seq
-  )
-  SELECT max(inserted.seq) INTO v_seq FROM inserted;
+    VALUES (p_stream_id, v_version, (v_event->>'event_id')::uuid, v_event->>'type',
+      (v_event->>'schema_version')::integer, v_event->'data', v_event->'metadata', v_now, v_hash)
+    RETURNING events.seq INTO v_seq;
+  ELSE
+    WITH inserted AS (
+      INSERT INTO events (stream_id, stream_version, event_id, event_type, schema_version, data,
+        metadata, recorded_at, hash)
+      SELECT p_stream_id, v_version - v_count + n.i, (n.event->>'event_id')::uuid,
+        n.event->>'type', (n.event->>'schema_version')::integer, n.event->'data',
+        n.event->'metadata', v_now, v_hashes[n.i]
+      FROM jsonb_array_elements(p_events) WITH ORDINALITY AS n(event, i)
+      ORDER BY n.i
+      RETURNING events.seq
+    )
+    SELECT max(inserted.seq) INTO v_seq FROM inserted;
+  END IF;
 
   IF cardinality(p_destroy_keys) > 0 THEN
     DELETE FROM personal_data_keys k WHERE k.subject_id = ANY (p_destroy_keys);
