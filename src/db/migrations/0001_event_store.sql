@@ -81,8 +81,11 @@ CREATE FUNCTION append_events(
   p_events jsonb,
   p_claims jsonb,
   p_releases jsonb,
-  p_destroy_keys text[]
-) RETURNS TABLE (version bigint, tx_id xid8, seq bigint)
+  p_destroy_keys text[],
+  OUT version bigint,
+  OUT tx_id xid8,
+  OUT seq bigint
+)
 LANGUAGE plpgsql AS $$
 DECLARE
   v_version bigint;
@@ -192,6 +195,8 @@ BEGIN
     DELETE FROM personal_data_keys k WHERE k.subject_id = ANY (p_destroy_keys);
   END IF;
 
-  RETURN QUERY SELECT v_version, pg_current_xact_id(), v_seq;
+  version := v_version;
+  tx_id := pg_current_xact_id();
+  seq := v_seq;
 END;
 $$;
