@@ -40,6 +40,7 @@ export async function applyNextBatch(
   context: BatchContext,
   definition: ProjectionDefinition,
   generation: number,
+  options: { eventsExpected?: boolean } = {},
 ): Promise<BatchOutcome> {
   const limit = definition.batchSize ?? defaultBatchSize;
   let pending: { events: RecordedEvent[]; from: Position; to: Position } | undefined;
@@ -48,7 +49,8 @@ export async function applyNextBatch(
   // Look before locking: when nothing this projection reads has arrived since the last known
   // position, skip the transaction. The checkpoint then lags behind events of other types,
   // which is harmless, because the next batch reads past them again.
-  const known = context.known.get(knownKey);
+  // Skip the look when this process just appended events of a type the projection reads.
+  const known = options.eventsExpected ? undefined : context.known.get(knownKey);
   if (known !== undefined) {
     const peek = await context.store.readAll({
       after: known,

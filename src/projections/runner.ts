@@ -38,6 +38,8 @@ export class ProjectionRunner {
   readonly #byName: Map<string, ProjectionDefinition>;
   readonly #context: BatchContext;
   readonly #wakeups = new Wakeups();
+  /** Projections that this process just appended events for, so their next batch has work. */
+  readonly #eventsExpected = new Set<string>();
   #running = false;
   /** Live checkpoint positions this process has written, by projection name. */
   readonly #livePositions = new Map<string, Position>();
@@ -141,7 +143,7 @@ export class ProjectionRunner {
     // Batches applied in this process settle the wait at once; the checkpoint table covers
     // batches applied by another process, polled less often.
     const deadline = Date.now() + timeoutMs;
-    for (let delay = 10; ; delay = Math.min(delay * 2, 100)) {
+    for (let delay = 25; ; delay = Math.min(delay * 2, 100)) {
       if (await this.#progressWithin(delay, reached)) return true;
       const rows = await loadGenerations(this.#options.pool, name);
       const live = rows.find((row) => row.state === "live");
@@ -206,11 +208,14 @@ export class ProjectionRunner {
    */
   async #step(definition: ProjectionDefinition): Promise<"more" | "busy" | "idle"> {
     const generations = await this.#generationsOf(definition.name);
+    const expected = this.#eventsExpected.delete(definition.name);
     let more = false;
     let busy = false;
     for (const row of generations) {
       if (row.state === "retired") continue;
-      const outcome = await applyNextBatch(this.#context, definition, row.generation);
+      const outcome = await applyNextBatch(this.#context, definition, row.generation, {
+        eventsExpected: expected,
+      });
       if (outcome.kind === "failed") {
         this.#options.logger.warn(
           { err: outcome.error, projection: definition.name, generation: row.generation },
@@ -273,6 +278,7 @@ export class ProjectionRunner {
     for (const definition of this.#options.projections) {
       const filter = definition.eventTypes;
       if (types && filter && !types.some((type) => filter.includes(type))) continue;
+      if (types) this.#eventsExpected.add(definition.name);
       this.#wakeups.wake(definition.name);
     }
   }

@@ -48,7 +48,7 @@ const eventColumns = `e.stream_id, e.stream_version, e.event_id, e.event_type, e
 export interface PostgresEventStoreOptions {
   pool: pg.Pool;
   upcasters?: UpcasterRegistry;
-  /** Shortest gap between two wake-up notifications; 10 ms when omitted. */
+  /** Shortest gap between two wake-up notifications; 25 ms when omitted. */
   notifyIntervalMs?: number;
 }
 
@@ -65,7 +65,7 @@ export class PostgresEventStore implements EventStore {
   constructor(options: PostgresEventStoreOptions) {
     this.#pool = options.pool;
     this.#upcasters = options.upcasters ?? noUpcasters;
-    this.#signal = new AppendSignal(options.pool, options.notifyIntervalMs ?? 10);
+    this.#signal = new AppendSignal(options.pool, options.notifyIntervalMs ?? 25);
   }
 
   async append(
