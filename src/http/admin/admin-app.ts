@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import Router from "@koa/router";
 import Koa from "koa";
 import type { Registrar } from "../../app/registrar.ts";
@@ -17,6 +18,12 @@ import { registerProjectionRoutes } from "./projections.ts";
 import { registerAdminRecoveryRoutes } from "./recovery.ts";
 import { registerAdminSessionRoutes } from "./sessions.ts";
 
+const registrarVersion = (
+  JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  }
+).version;
+
 /** Extra routes of the admin port, registered by other modules. */
 export type AdminRoutes = (router: Router, registrar: Registrar) => void;
 
@@ -31,6 +38,9 @@ export function createAdminApp(registrar: Registrar, extraRoutes: AdminRoutes[] 
 
   registerHealthRoutes(router, registrar);
   registerMetricsRoutes(router);
+  router.get("/admin/version", (ctx) => {
+    ctx.body = { version: registrarVersion };
+  });
   registerCourierRoutes(router, registrar);
   registerAdminRecoveryRoutes(router, registrar);
   registerIdentityRoutes(router, registrar);
