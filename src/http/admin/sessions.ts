@@ -28,6 +28,7 @@ export function registerAdminSessionRoutes(router: Router, registrar: Registrar)
   router.delete("/admin/identities/:id/sessions", write, revokeIdentitySessions(registrar));
   router.get("/admin/sessions/:id", read, getSession(registrar));
   router.delete("/admin/sessions/:id", write, revokeSession(registrar));
+  router.patch("/admin/sessions/:id/extend", write, extendSession(registrar));
 }
 
 /** `GET /admin/identities/{id}/sessions`: newest first, keyset pages, `active` filter. */
@@ -106,6 +107,34 @@ function revokeSession(registrar: Registrar) {
       now: new Date().toISOString(),
     });
     ctx.status = 204;
+  };
+}
+
+/**
+ * `PATCH /admin/sessions/{id}/extend`: moves an active session's expiry to one session lifespan
+ * from now, as Kratos does, and answers with the session. An ended session is a 404.
+ */
+function extendSession(registrar: Registrar) {
+  return async function extendSessionRoute(ctx: Context) {
+    const sessionId = sessionIdParam(ctx);
+    const now = new Date();
+    const session = await registrar.queries.findSession(sessionId, now);
+    if (!session?.active) throw sessionNotFound();
+
+    const outcome = await executeAdminCommand(ctx, registrar, {
+      type: "RefreshSession",
+      identityId: session.identityId,
+      sessionId,
+      expiresAt: new Date(now.getTime() + registrar.settings.sessionLifespanMs).toISOString(),
+      now: now.toISOString(),
+    });
+    if (outcome.position) await registrar.sessions.waitForSessions(outcome.position);
+    registrar.sessions.forgetAll();
+
+    const extended = await registrar.queries.findSession(sessionId, new Date());
+    if (!extended) throw sessionNotFound();
+    const { identityId: _identityId, ...view } = extended;
+    ctx.body = sessionToJson(view, { publicBaseUrl: registrar.settings.publicUrl });
   };
 }
 

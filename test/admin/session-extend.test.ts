@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { TestApp } from "../support/app.ts";
+import { admin, expectError, registerThroughPublicApi, startAdminTestApp } from "./support.ts";
+
+let app: TestApp;
+
+beforeAll(async () => {
+  app = await startAdminTestApp("admin_session_extend");
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+async function sessionOf(identityId: string): Promise<{ id: string; expires_at: string }> {
+  const listed = await admin(app, "GET", `/admin/identities/${identityId}/sessions`);
+  expect(listed.status).toBe(200);
+  return listed.body[0];
+}
+
+it("extends an active session by one lifespan", async () => {
+  const { identityId } = await registerThroughPublicApi(
+    app,
+    "extend@example.com",
+    "a long and unusual passphrase 42",
+  );
+  const before = await sessionOf(identityId);
+  const startedAt = Date.now();
+
+  const extended = await admin(app, "PATCH", `/admin/sessions/${before.id}/extend`);
+  expect(extended.status, extended.text).toBe(200);
+  expect(extended.body.id).toBe(before.id);
+  const lifespanMs = app.registrar.settings.sessionLifespanMs;
+  expect(Date.parse(extended.body.expires_at)).toBeGreaterThanOrEqual(startedAt + lifespanMs);
+  expect(Date.parse(extended.body.expires_at)).toBeGreaterThan(Date.parse(before.expires_at));
+  expect((await sessionOf(identityId)).expires_at).toBe(extended.body.expires_at);
+});
+
+it("answers 404 for a revoked or unknown session", async () => {
+  const { identityId } = await registerThroughPublicApi(
+    app,
+    "revoked-extend@example.com",
+    "a long and unusual passphrase 42",
+  );
+  const session = await sessionOf(identityId);
+  expect((await admin(app, "DELETE", `/admin/sessions/${session.id}`)).status).toBe(204);
+
+  expectError(await admin(app, "PATCH", `/admin/sessions/${session.id}/extend`), 404, "not_found");
+  expectError(
+    await admin(app, "PATCH", "/admin/sessions/00000000-0000-4000-8000-000000000000/extend"),
+    404,
+    "not_found",
+  );
+  expectError(await admin(app, "PATCH", "/admin/sessions/not-a-uuid/extend"), 404, "not_found");
+});
