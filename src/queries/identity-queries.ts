@@ -171,12 +171,16 @@ export class IdentityQueries {
    * cursor. Reads one row more than the page to tell whether another page follows.
    */
   async listSessionsPage(
-    identityId: string,
+    /** The identity whose sessions to list, or null for the sessions of every identity. */
+    identityId: string | null,
     now: Date,
     options: { active?: boolean; pageSize: number; after?: { issuedAt: string; id: string } },
-  ): Promise<{ sessions: SessionView[]; next?: { issuedAt: string; id: string } }> {
+  ): Promise<{
+    sessions: (SessionView & { identityId: string })[];
+    next?: { issuedAt: string; id: string };
+  }> {
     const { rows } = await this.#pool.query<SessionRow>(
-      `SELECT * FROM sessions WHERE identity_id = $1
+      `SELECT * FROM sessions WHERE ($1::uuid IS NULL OR identity_id = $1)
          AND ($2::boolean IS NULL OR ($2 = (revoked_at IS NULL AND expires_at > $3)))
          AND ($4::timestamptz IS NULL OR (issued_at, id) < ($4::timestamptz, $5::uuid))
        ORDER BY issued_at DESC, id DESC LIMIT $6`,
@@ -192,7 +196,7 @@ export class IdentityQueries {
     const page = rows.slice(0, options.pageSize);
     const last = page.at(-1);
     return {
-      sessions: page.map((row) => toSessionView(row, now)),
+      sessions: page.map((row) => ({ ...toSessionView(row, now), identityId: row.identity_id })),
       next:
         rows.length > options.pageSize && last
           ? { issuedAt: last.issued_at.toISOString(), id: last.id }

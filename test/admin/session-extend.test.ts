@@ -53,3 +53,28 @@ it("answers 404 for a revoked or unknown session", async () => {
   );
   expectError(await admin(app, "PATCH", "/admin/sessions/not-a-uuid/extend"), 404, "not_found");
 });
+
+it("lists the sessions of every identity in pages", async () => {
+  for (const email of ["all-1@example.com", "all-2@example.com", "all-3@example.com"]) {
+    await registerThroughPublicApi(app, email, "a long and unusual passphrase 42");
+  }
+  const seen: string[] = [];
+  let path: string | undefined = "/admin/sessions?page_size=2&expand=identity";
+  for (let page = 0; path && page < 10; page += 1) {
+    const response = await admin(app, "GET", path);
+    expect(response.status, response.text).toBe(200);
+    expect(response.body.length).toBeLessThanOrEqual(2);
+    for (const session of response.body) {
+      seen.push(session.id);
+      expect(typeof session.identity?.id).toBe("string");
+    }
+    const link = response.headers.get("link");
+    path = link ? /<([^>]+)>; rel="next"/.exec(link)?.[1] : undefined;
+  }
+  expect(seen.length).toBeGreaterThanOrEqual(5);
+  expect(new Set(seen).size).toBe(seen.length);
+
+  const active = await admin(app, "GET", "/admin/sessions?active=true&page_size=1000");
+  expect(active.body.every((session: { active: boolean }) => session.active)).toBe(true);
+  expectError(await admin(app, "GET", "/admin/sessions?page_token=forged"), 400, "bad_request");
+});

@@ -26,9 +26,50 @@ export function registerAdminSessionRoutes(router: Router, registrar: Registrar)
 
   router.get("/admin/identities/:id/sessions", read, listIdentitySessions(registrar));
   router.delete("/admin/identities/:id/sessions", write, revokeIdentitySessions(registrar));
+  router.get("/admin/sessions", read, listAllSessions(registrar));
   router.get("/admin/sessions/:id", read, getSession(registrar));
   router.delete("/admin/sessions/:id", write, revokeSession(registrar));
   router.patch("/admin/sessions/:id/extend", write, extendSession(registrar));
+}
+
+/**
+ * `GET /admin/sessions`: the sessions of every identity, newest first, in keyset pages, with
+ * the `active` filter and `expand=identity`.
+ */
+function listAllSessions(registrar: Registrar) {
+  const tokens = pageTokenSealerFromClaimKeys(registrar.personalData.claims);
+  const purpose = "all_sessions";
+
+  return async function listAllSessionsRoute(ctx: Context) {
+    const active = activeParam(ctx);
+    const expand = expandParam(ctx);
+    const pageSize = pageSizeParam(ctx, { defaultSize: 250, maxSize: 1000, alias: "per_page" });
+    const token = singleQueryValue(ctx, "page_token");
+    const after = token === undefined ? undefined : tokens.open(purpose, token, cursorSchema);
+    if (token !== undefined && after === undefined) throw invalidPageToken();
+
+    const page = await registrar.queries.listSessionsPage(null, new Date(), {
+      pageSize,
+      ...(active !== undefined && { active }),
+      ...(after && { after }),
+    });
+    if (page.next) {
+      const next = new URLSearchParams({ page_size: String(pageSize) });
+      if (active !== undefined) next.set("active", String(active));
+      for (const value of expand) next.append("expand", value);
+      next.set("page_token", tokens.seal(purpose, page.next));
+      ctx.set("Link", `</admin/sessions?${next}>; rel="next"`);
+    }
+    const bodies = [];
+    for (const { identityId, ...view } of page.sessions) {
+      if (expand.includes("identity")) {
+        const identity = await registrar.queries.findIdentity(identityId);
+        if (identity) view.identity = toIdentityView(identity);
+      }
+      bodies.push(sessionToJson(view, { publicBaseUrl: registrar.settings.publicUrl }));
+    }
+    ctx.body = bodies;
+  };
 }
 
 /** `GET /admin/identities/{id}/sessions`: newest first, keyset pages, `active` filter. */
@@ -55,7 +96,7 @@ function listIdentitySessions(registrar: Registrar) {
       const path = `/admin/identities/${identityId}/sessions`;
       ctx.set("Link", `<${path}?page_size=${pageSize}&page_token=${next}>; rel="next"`);
     }
-    ctx.body = page.sessions.map((session) =>
+    ctx.body = page.sessions.map(({ identityId: _identityId, ...session }) =>
       sessionToJson(session, { publicBaseUrl: registrar.settings.publicUrl }),
     );
   };

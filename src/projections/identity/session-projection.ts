@@ -12,7 +12,7 @@ import type { ProjectionDefinition } from "../projection.ts";
 export function sessionProjection(): ProjectionDefinition {
   return {
     name: "sessions",
-    version: 1,
+    version: 2,
     kind: "read_model",
     eventTypes: [
       "SessionIssued",
@@ -36,6 +36,7 @@ export function sessionProjection(): ProjectionDefinition {
         revoked_at timestamptz,
         version bigint NOT NULL)`);
       await tx.query(`CREATE INDEX ON ${table("sessions")} (identity_id, issued_at DESC)`);
+      await tx.query(`CREATE INDEX ON ${table("sessions")} (issued_at DESC, id DESC)`);
     },
     async apply(events, { tx, table }) {
       const sessions = table("sessions");
