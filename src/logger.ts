@@ -1,8 +1,9 @@
 import pino, { type Logger } from "pino";
 
 /**
- * Paths removed from every log line: credentials in headers and cookies, and any field that
- * holds a password, token, code or secret, wherever a caller puts it.
+ * Paths removed from every log line: credentials in headers and cookies, and fields named like
+ * a password, token, code or secret at the top level or one level deep. Deeper fields are not
+ * covered, so log lines carry ids, never whole bodies or events.
  */
 export const redactedPaths = [
   "req.headers.authorization",

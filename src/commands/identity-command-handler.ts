@@ -24,7 +24,7 @@ import type { PersonalData } from "../personal-data/create-personal-data.ts";
 const foldedStateTtlMs = 60_000;
 const foldedStateMaxEntries = 10_000;
 
-/** Who issued a command, why, and from where; it becomes every event's metadata envelope. */
+/** Actor, cause and origin of a command, which become every event's metadata envelope. */
 export interface CommandContext {
   actor: EventActor;
   correlationId?: string;
@@ -71,7 +71,7 @@ export class IdentityCommandHandler {
 
   /**
    * Folds an identity's stream, decrypting personal fields first. Recently folded states are
-   * kept for a minute, so a command reads only the events appended since; events never change,
+   * kept for a minute, so a command reads only the events appended since. Events never change,
    * so a kept state plus the newer events equals a full fold. A time-travel read (`until`)
    * always folds from the start.
    * NOTE: with no snapshots in the store, the first command on an identity after a minute still
@@ -111,8 +111,8 @@ export class IdentityCommandHandler {
   }
 
   /**
-   * Keeps a folded state for `foldedStateTtlMs`. The state holds decrypted personal data, so it
-   * is kept only briefly and dropped on erasure in this process.
+   * Keeps a folded state for `foldedStateTtlMs`. The state contains decrypted personal data, so
+   * it is kept only briefly and replaced by the removed state on erasure in this process.
    */
   #remember(identityId: string, loaded: LoadedIdentity): void {
     if (this.#folded.size >= foldedStateMaxEntries) this.#folded.clear();

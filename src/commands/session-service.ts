@@ -12,8 +12,8 @@ import type {
 /** Prefix that marks Registrar session tokens, so secret scanners can recognise leaked ones. */
 const tokenPrefix = "rgst_";
 
-// Whoami answers from this cache for at most this long, so a revocation reaches every instance
-// within the projection's lag plus this TTL.
+// Whoami serves a session from this cache for at most this long, so a revocation reaches every
+// instance within the projection's lag plus this TTL.
 const cacheTtlMs = 500;
 const cacheMaxEntries = 10_000;
 
@@ -96,7 +96,7 @@ export class SessionService {
     return this.#projections.waitFor("identities", position, 2_000);
   }
 
-  /** Finds the active session of a token, answering repeated lookups from a short cache. */
+  /** Finds the active session of a token, serving repeated lookups from a short cache. */
   async resolve(token: string): Promise<ActiveSession | undefined> {
     if (!token.startsWith(tokenPrefix) || token.length > 100) return undefined;
 

@@ -132,7 +132,7 @@ export interface EventStore {
   comparePositions(a: Position, b: Position): number;
 
   /**
-   * Calls `listener` when new events may be available, with their types when the adapter knows
+   * Calls `listener` when new events may be available, with their types when the adapter has
    * them (appends of this process). This is a hint only: readers also poll. Returns a function
    * that stops listening.
    */

@@ -3,7 +3,7 @@ import type pg from "pg";
 import type { FlowKind, FlowType } from "../http/kratos/flows.ts";
 import type { UiContainer } from "../http/kratos/ui.ts";
 
-/** A self-service flow as stored. `internal` holds state the client never sees. */
+/** A self-service flow as stored. `internal` contains state the client never sees. */
 export interface Flow {
   id: string;
   kind: FlowKind;

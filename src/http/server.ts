@@ -14,7 +14,7 @@ export function listen(app: Koa, host: string, port: number): Promise<Server> {
 export function bind(host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer();
-    server.on("clientError", answerMalformedRequest);
+    server.on("clientError", respondToMalformedRequest);
     server.listen(port, host);
     server.once("listening", () => resolve(server));
     server.once("error", reject);
@@ -58,10 +58,10 @@ const malformedRequestBody = JSON.stringify({
 });
 
 /**
- * Answers a request that Node's HTTP parser rejected before any app saw it, such as one with an
- * unknown method token, with the same error envelope as every other error, then closes it.
+ * Responds to a request that Node's HTTP parser rejected before any app saw it, such as one with
+ * an unknown method token, with the error envelope of every other error, then closes it.
  */
-function answerMalformedRequest(error: Error & { code?: string }, socket: Duplex): void {
+function respondToMalformedRequest(error: Error & { code?: string }, socket: Duplex): void {
   if (error.code === "ECONNRESET" || !socket.writable) {
     socket.destroy();
     return;

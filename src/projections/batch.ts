@@ -3,7 +3,7 @@ import type { EventStore, Position, RecordedEvent } from "../eventstore/port.ts"
 import { inTransaction } from "./generations.ts";
 import { physicalTableName, type ProjectionDefinition } from "./projection.ts";
 
-/** Decodes events before a projection sees them, such as decrypting personal fields. */
+/** Decodes events before a projection applies them, such as decrypting personal fields. */
 export type EventDecoder = (events: RecordedEvent[]) => Promise<RecordedEvent[]>;
 
 export type BatchOutcome =

@@ -30,8 +30,8 @@ const generationsLockClass = 7_341_002;
 
 /**
  * Makes sure a projection has a live generation and, when its code version changed, a building
- * one. A new read model starts live from the first event; a new reactor starts at the head so
- * that it never repeats the effects of old events.
+ * one. A new read model starts live from the first event. A new reactor starts at the head, so
+ * it never repeats the effects of old events.
  */
 export async function ensureGenerations(
   pool: pg.Pool,

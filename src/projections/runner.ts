@@ -136,7 +136,7 @@ export class ProjectionRunner {
       return known !== undefined && store.comparePositions(known, position) >= 0;
     };
     if (reached()) return true;
-    // The loop may sleep because the awaited events are of types it does not read; woken, it
+    // The loop may sleep because the awaited events are of types it does not read. Woken, it
     // looks past them at once and records the position.
     this.#wakeups.wake(name);
 
@@ -152,7 +152,7 @@ export class ProjectionRunner {
     }
   }
 
-  /** Resolves true as soon as `reached` holds after a local batch, or false after `ms`. */
+  /** Resolves true as soon as `reached` is true after a local batch, or false after `ms`. */
   #progressWithin(ms: number, reached: () => boolean): Promise<boolean> {
     return new Promise((resolve) => {
       const check = () => {

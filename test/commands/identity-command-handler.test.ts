@@ -65,9 +65,12 @@ it("folds events another process appended after its cached state", async () => {
     context,
   );
   expect(issued.ok).toBe(false);
-  expect(!issued.ok && issued.error.code).toBe("identity_inactive");
+  if (issued.ok) return;
+  expect(issued.error.code).toBe("identity_inactive");
 
   const loaded = await first.load(identityId);
   expect(loaded.version).toBe(2);
-  expect(loaded.state.status === "existing" && loaded.state.identity.state).toBe("inactive");
+  expect(loaded.state.status).toBe("existing");
+  if (loaded.state.status !== "existing") return;
+  expect(loaded.state.identity.state).toBe("inactive");
 });

@@ -82,7 +82,7 @@ async function subscribe(lastPosition: () => string | undefined): Promise<string
   }
 }
 
-/** The reader this design replaces: a bare sequence checkpoint, blind to late commits. */
+/** Reads events by a bare sequence checkpoint, the design that misses late commits. */
 async function subscribeNaively(stop: () => boolean): Promise<string[]> {
   const seen: string[] = [];
   let lastSeq = 0n;

@@ -33,7 +33,7 @@ function startChild(): ChildProcess {
   });
 }
 
-/** Waits until the child holds an open transaction that has written read-model rows. */
+/** Waits until the child has an open transaction that has written read-model rows. */
 async function waitForOpenBatch(): Promise<void> {
   for (let attempt = 0; attempt < 400; attempt += 1) {
     const { rows } = await database.pool.query(

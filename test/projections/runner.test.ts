@@ -24,19 +24,17 @@ afterAll(async () => {
   await database.drop();
 });
 
+function workloadEventType(round: number, index: number): string {
+  if (round === 0) return "ThingCreated";
+  return index % 3 === 0 ? "ThingRenamed" : "ThingChanged";
+}
+
 async function appendMixedWorkload(streams: number, eventsPerStream: number): Promise<void> {
   const ids = Array.from({ length: streams }, () => `thing-${randomUUID()}`);
   for (let round = 0; round < eventsPerStream; round += 1) {
     await Promise.all(
       ids.map((stream, index) =>
-        store.append(stream, "any", [
-          newEvent(
-            round === 0 ? "ThingCreated" : index % 3 === 0 ? "ThingRenamed" : "ThingChanged",
-            {
-              round,
-            },
-          ),
-        ]),
+        store.append(stream, "any", [newEvent(workloadEventType(round, index), { round })]),
       ),
     );
   }

@@ -30,5 +30,6 @@ export function comparePostgresPositions(a: Position, b: Position): number {
 }
 
 function compareBigints(a: bigint, b: bigint): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a < b) return -1;
+  return a > b ? 1 : 0;
 }

@@ -54,8 +54,8 @@ export interface PostgresEventStoreOptions {
 
 /**
  * Event store on PostgreSQL. Appends go through the `append_events` SQL function in one round
- * trip; `$all` is ordered by (transaction id, sequence) and read only below the oldest running
- * transaction, so a transaction that commits late can never be skipped by a reader.
+ * trip. `$all` is ordered by (transaction id, sequence) and read only below the oldest running
+ * transaction, so a reader never skips a transaction that commits late.
  */
 export class PostgresEventStore implements EventStore {
   readonly #pool: pg.Pool;

@@ -2,14 +2,14 @@ import type { Context, Middleware, Next } from "koa";
 import { type AdminScope, type ApiKey, findApiKey } from "../../app/api-keys.ts";
 import { forbidden, unauthorized } from "../errors.ts";
 
-/** The API key that authenticated an admin request. */
+/** Returns the API key that authenticated an admin request. */
 export function apiKeyOf(ctx: Context): ApiKey {
   return ctx.state.apiKey as ApiKey;
 }
 
 /**
  * Authenticates every admin request with `Authorization: Bearer <key>`. A missing or unknown
- * key gets 401 with the same answer, whatever was wrong with it.
+ * key gets the same 401 response, whatever was wrong with it.
  */
 export function authenticateApiKey(keys: readonly ApiKey[]): Middleware {
   return async function requireApiKey(ctx: Context, next: Next) {
@@ -42,7 +42,7 @@ export function requireScope(scope: AdminScope): Middleware {
   };
 }
 
-/** The actor of a command issued through the admin API. */
+/** Returns the actor of a command issued through the admin API. */
 export function adminActor(ctx: Context) {
   return { type: "admin" as const, id: apiKeyOf(ctx).id, authMethod: "api_key" };
 }

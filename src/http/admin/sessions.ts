@@ -153,7 +153,7 @@ function revokeSession(registrar: Registrar) {
 
 /**
  * `PATCH /admin/sessions/{id}/extend`: moves an active session's expiry to one session lifespan
- * from now, as Kratos does, and answers with the session. An ended session is a 404.
+ * from now, as Kratos does, and returns the session. An ended session is a 404.
  */
 function extendSession(registrar: Registrar) {
   return async function extendSessionRoute(ctx: Context) {

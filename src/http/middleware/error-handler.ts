@@ -51,8 +51,8 @@ export function errorHandler(options: ErrorHandlerOptions): Middleware {
       if (ctx.status === 404 && ctx.body == null) {
         throw new RegistrarError("not_found");
       }
-      // The router answers a known path with an unknown method by a bare 405 (or 501 for a
-      // method no route uses); give it the envelope like every other error.
+      // The router responds to a known path with an unknown method by a bare 405, or 501 for a
+      // method no route uses. Give it the envelope like every other error.
       if ((ctx.status === 405 || ctx.status === 501) && ctx.body == null) {
         const allow = ctx.response.get("Allow");
         throw allow

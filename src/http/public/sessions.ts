@@ -100,7 +100,7 @@ export function registerSessionRoutes(router: Router, registrar: Registrar): voi
   });
 }
 
-/** The actor of a command issued by the holder of a session. */
+/** Returns the actor of a command issued by the holder of a session. */
 export function identityActor(active: { identity: { id: string }; session: { id: string } }) {
   return {
     type: "identity" as const,

@@ -13,8 +13,8 @@ const sessionEventTypes = new Set(["SessionIssued", "SessionRefreshed", "Session
 
 /**
  * Identity lookup by id, credential identifier and external id, with the identity's credentials
- * and addresses. Each row keeps the folded domain identity and the stream version it reflects;
- * events at or below that version are skipped, so a replayed event changes nothing.
+ * and addresses. Each row keeps the folded domain identity and the stream version it reflects.
+ * Events at or below that version are skipped, so a replayed event changes nothing.
  */
 export function identityProjection(): ProjectionDefinition {
   return {

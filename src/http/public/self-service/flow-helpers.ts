@@ -1,6 +1,6 @@
 import type { Context } from "koa";
 import type { Registrar } from "../../../app/registrar.ts";
-import { type DomainError } from "../../../domain/identity/index.ts";
+import type { DomainError } from "../../../domain/identity/index.ts";
 import type { Flow } from "../../../flows/flow-store.ts";
 import type { TraitField as SchemaTraitField } from "../../../identity-schema/index.ts";
 import { badRequest, notFound } from "../../errors.ts";

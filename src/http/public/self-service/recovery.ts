@@ -26,8 +26,8 @@ export function registerRecoveryRoutes(router: Router, registrar: Registrar): vo
       completeRecovery(ctx, registrar, passed, challenge),
     );
   };
-  // The GET form is the link in the mail, which a browser opens; only posts are refused from
-  // browsers, because a page on another site could otherwise request mail in a visitor's name.
+  // The GET form is the link in the mail, which a browser opens. Only posts from browsers are
+  // rejected, because a page on another site could otherwise request mail in a visitor's name.
   router.post("/self-service/recovery", async (ctx) => {
     rejectBrowserRequest(ctx);
     await submit(ctx);

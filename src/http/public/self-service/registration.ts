@@ -117,7 +117,7 @@ function renderFlow(flow: Flow) {
   });
 }
 
-/** Answers 400 with the whole flow, its UI carrying the messages, as Kratos does. */
+/** Responds 400 with the whole flow, its UI carrying the messages, as Kratos does. */
 async function rejectWithMessages(
   ctx: Context,
   registrar: Registrar,
@@ -232,7 +232,7 @@ async function submitRegistration(ctx: Context, registrar: Registrar, flow: Flow
     context,
   );
   if (!outcome.ok) {
-    // Kratos answers a taken identifier with 4000007 on the form; the same text covers a race.
+    // Kratos rejects a taken identifier with 4000007 on the form. The same text covers a race.
     await registrar.flows.release(flow.id, "choose_method");
     await rejectWithMessages(ctx, registrar, flow, traits, [{ text: duplicateCredentials() }]);
     return;
