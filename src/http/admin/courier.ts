@@ -2,10 +2,10 @@ import type Router from "@koa/router";
 import type { Registrar } from "../../app/registrar.ts";
 import { InvalidCourierQueryError } from "../../projections/courier/courier-message-queries.ts";
 import { badRequest, notFound } from "../errors.ts";
+import { isUuid } from "../uuid.ts";
 import { requireScope } from "./api-key-auth.ts";
 
 const statuses = new Set(["queued", "processing", "sent", "abandoned"]);
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Kratos's courier message routes; bodies are redacted outside development. */
 export function registerCourierRoutes(router: Router, registrar: Registrar): void {
@@ -48,7 +48,7 @@ export function registerCourierRoutes(router: Router, registrar: Registrar): voi
 
   router.get("/admin/courier/messages/:id", requireScope("courier:read"), async (ctx) => {
     const id = ctx.params.id ?? "";
-    if (!uuidPattern.test(id)) throw badRequest({ message: "The message id must be a UUID." });
+    if (!isUuid(id)) throw badRequest({ message: "The message id must be a UUID." });
     const message = await registrar.courier.queries.getCourierMessage(id);
     if (!message) throw notFound({ message: "The courier message does not exist." });
     ctx.body = message;

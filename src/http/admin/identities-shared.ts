@@ -1,4 +1,5 @@
 import type { Context } from "koa";
+import { isUuid } from "../uuid.ts";
 import type { Registrar } from "../../app/registrar.ts";
 import type { CommandSuccess } from "../../commands/identity-command-handler.ts";
 import type { Identity, IdentityCommand } from "../../domain/identity/index.ts";
@@ -9,8 +10,6 @@ import { type CredentialType, type IdentityJson, identityToJson } from "../krato
 import { commandContext } from "../request-context.ts";
 import { adminActor } from "./api-key-auth.ts";
 import { commandFailureToError, identityNotFound } from "./identities-errors.ts";
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Credential types as Kratos names them. */
 export const credentialTypes: readonly CredentialType[] = [
@@ -32,10 +31,7 @@ const sessionEndingEventTypes = new Set([
   "IdentityDeleted",
 ]);
 
-/** Reports whether a value is a UUID in its canonical text form. */
-export function isUuid(value: string): boolean {
-  return uuidPattern.test(value);
-}
+export { isUuid };
 
 /**
  * Returns the `:id` path parameter as a lower-case UUID. Any other value names no identity, so

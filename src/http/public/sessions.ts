@@ -3,9 +3,8 @@ import type { Registrar } from "../../app/registrar.ts";
 import { badRequest, forbidden, notFound } from "../errors.ts";
 import { sessionToJson } from "../kratos/session-json.ts";
 import { commandContext } from "../request-context.ts";
+import { isUuid } from "../uuid.ts";
 import { activeSessionJson, requireSession } from "./session-auth.ts";
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Whoami and the caller's own session list, as Kratos's frontend API has them. */
 export function registerSessionRoutes(router: Router, registrar: Registrar): void {
@@ -48,7 +47,7 @@ export function registerSessionRoutes(router: Router, registrar: Registrar): voi
   router.delete("/sessions/:id", async (ctx) => {
     const active = await requireSession(ctx, registrar);
     const sessionId = ctx.params.id ?? "";
-    if (!uuidPattern.test(sessionId)) throw notFound({ message: "The session does not exist." });
+    if (!isUuid(sessionId)) throw notFound({ message: "The session does not exist." });
     if (sessionId === active.session.id) {
       throw badRequest({
         message: "You cannot revoke the session you are using; sign out instead.",

@@ -5,11 +5,7 @@ import type { Flow } from "../../../flows/flow-store.ts";
 import type { ActiveSession } from "../../../queries/identity-queries.ts";
 import { LoginThrottle } from "../../../security/login-throttle.ts";
 import { badRequest } from "../../errors.ts";
-import {
-  selfServiceFlowReturnToForbidden,
-  sessionAal1Required,
-  sessionAlreadyAvailable,
-} from "../../kratos/flow-errors.ts";
+import { sessionAal1Required, sessionAlreadyAvailable } from "../../kratos/flow-errors.ts";
 import { loginFlowExpired } from "../../kratos/messages.ts";
 import { loadFlow } from "./flow-helpers.ts";
 import { activeSessionOf, createLoginFlow, loginStateOf, renderLoginFlow } from "./login-flow.ts";
