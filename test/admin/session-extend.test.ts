@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { TestApp } from "../support/app.ts";
-import { admin, expectError, registerThroughPublicApi, startAdminTestApp } from "./support.ts";
+import {
+  admin,
+  countEvents,
+  expectError,
+  registerThroughPublicApi,
+  startAdminTestApp,
+} from "./support.ts";
 
 let app: TestApp;
 
@@ -44,6 +50,7 @@ it("answers 404 for a revoked or unknown session", async () => {
   );
   const session = await sessionOf(identityId);
   expect((await admin(app, "DELETE", `/admin/sessions/${session.id}`)).status).toBe(204);
+  const before = await countEvents(app);
 
   expectError(await admin(app, "PATCH", `/admin/sessions/${session.id}/extend`), 404, "not_found");
   expectError(
@@ -52,6 +59,7 @@ it("answers 404 for a revoked or unknown session", async () => {
     "not_found",
   );
   expectError(await admin(app, "PATCH", "/admin/sessions/not-a-uuid/extend"), 404, "not_found");
+  expect(await countEvents(app)).toBe(before);
 });
 
 it("lists the sessions of every identity in pages", async () => {
