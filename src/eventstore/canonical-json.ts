@@ -22,14 +22,12 @@ export function canonicalJson(value: unknown): string {
  * SHA-256, as hex, of what the hash chain covers of an event besides its version and time:
  * stream, id, type, schema version, data and metadata.
  */
-export function eventContentHash(event: {
-  streamId: string;
-  eventId: string;
-  type: string;
-  schemaVersion: number;
-  data: unknown;
-  metadata: unknown;
-}): string {
+export function eventContentHash(event: EventContent): string {
+  return eventContentDigest(event).toString("hex");
+}
+
+/** Computes `eventContentHash` as bytes. */
+export function eventContentDigest(event: EventContent): Buffer {
   const content = canonicalJson([
     event.streamId,
     event.eventId,
@@ -38,5 +36,14 @@ export function eventContentHash(event: {
     event.data,
     event.metadata,
   ]);
-  return createHash("sha256").update(content).digest("hex");
+  return createHash("sha256").update(content).digest();
+}
+
+interface EventContent {
+  streamId: string;
+  eventId: string;
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+  metadata: unknown;
 }

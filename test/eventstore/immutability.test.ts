@@ -52,6 +52,39 @@ describe("hash chain verification", () => {
     expect(await store.verifyStream(stream)).toEqual({ streamId: stream, valid: true, checked: 4 });
   });
 
+  it("links single-event and batched appends into one chain", async () => {
+    // Single events without claims take the one-statement path, the rest the SQL function.
+    const stream = `thing-${randomUUID()}`;
+    await store.append(stream, "no_stream", [newEvent("ThingChanged", { n: 1 })]);
+    await store.append(stream, 1, [newEvent("ThingChanged", { n: 2 })]);
+    await store.append(stream, "exists", [
+      newEvent("ThingChanged", { n: 3 }),
+      newEvent("ThingChanged", { n: 4 }),
+    ]);
+    await store.append(stream, "any", [newEvent("ThingChanged", { n: 5 })], {
+      claims: [{ type: "thing", key: randomUUID() }],
+    });
+    await store.append(stream, "any", [newEvent("ThingChanged", { n: 6 })]);
+    expect(await store.verifyStream(stream)).toEqual({ streamId: stream, valid: true, checked: 6 });
+  });
+
+  it("keeps one chain when concurrent writers append with any", async () => {
+    const stream = `thing-${randomUUID()}`;
+    const results = await Promise.all(
+      Array.from({ length: 24 }, (_, n) =>
+        store.append(stream, "any", [newEvent("ThingChanged", { n })]),
+      ),
+    );
+    expect(results.map((result) => result.version).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 24 }, (_, n) => n + 1),
+    );
+    expect(await store.verifyStream(stream)).toEqual({
+      streamId: stream,
+      valid: true,
+      checked: 24,
+    });
+  });
+
   it("finds an event altered behind the trigger", async () => {
     const stream = await streamWithEvents(4);
     await tamper(

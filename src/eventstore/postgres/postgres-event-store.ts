@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { eventContentDigest } from "../canonical-json.ts";
 import { validateAppend } from "../envelope.ts";
 import {
   ClaimConflictError,
@@ -20,11 +21,11 @@ import type {
   RecordedEvent,
 } from "../port.ts";
 import { noUpcasters, type UpcasterRegistry } from "../upcasters.ts";
-import { eventContentHash } from "../canonical-json.ts";
 import { type AppendListener, AppendSignal } from "./append-signal.ts";
-import { findRetriedAppend } from "./retried-append.ts";
-import { verifyPostgresStream } from "./verify-stream.ts";
 import { comparePostgresPositions, formatPosition, parsePosition } from "./position.ts";
+import { findRetriedAppend } from "./retried-append.ts";
+import { appendSingle, currentVersion, type SingleAppendRow } from "./single-append.ts";
+import { verifyPostgresStream } from "./verify-stream.ts";
 
 const defaultReadLimit = 1000;
 const maxReadLimit = 10_000;
@@ -40,6 +41,16 @@ interface EventRow {
   recorded_at: Date;
   tx_id: string;
   seq: string;
+}
+
+/** An event ready to store: its JSON texts and the hash of its canonical content. */
+interface StoredEvent {
+  eventId: string;
+  type: string;
+  schemaVersion: number;
+  dataJson: string;
+  metadataJson: string;
+  contentHash: Buffer;
 }
 
 const eventColumns = `e.stream_id, e.stream_version, e.event_id, e.event_type, e.schema_version,
@@ -77,30 +88,47 @@ export class PostgresEventStore implements EventStore {
     validateAppend(streamId, events);
     checkExpectedVersion(expectedVersion);
 
-    const payload = JSON.stringify(
-      events.map((event) => {
-        const stored = {
-          streamId,
-          eventId: event.eventId.toLowerCase(),
-          type: event.type,
-          schemaVersion: event.schemaVersion ?? 1,
-          data: event.data,
-          metadata: event.metadata,
-        };
-        return {
-          event_id: stored.eventId,
-          type: stored.type,
-          schema_version: stored.schemaVersion,
-          data: stored.data,
-          metadata: stored.metadata,
-          content_hash: eventContentHash(stored),
-        };
-      }),
-    );
+    const stored = events.map((event): StoredEvent => {
+      const content = {
+        streamId,
+        eventId: event.eventId.toLowerCase(),
+        type: event.type,
+        schemaVersion: event.schemaVersion ?? 1,
+        data: event.data,
+        metadata: event.metadata,
+      };
+      return {
+        eventId: content.eventId,
+        type: content.type,
+        schemaVersion: content.schemaVersion,
+        dataJson: JSON.stringify(content.data),
+        metadataJson: JSON.stringify(content.metadata),
+        contentHash: eventContentDigest(content),
+      };
+    });
     // jsonb cannot store U+0000; rejecting it here keeps it from surfacing as a server error.
-    if (payload.includes("\\u0000")) {
+    if (stored.some((event) => hasNul(event.dataJson) || hasNul(event.metadataJson))) {
       throw new InvalidEventError("event data or metadata contains a NUL character");
     }
+
+    const single = stored.length === 1 ? stored[0]! : undefined;
+    if (
+      single &&
+      !options.claims?.length &&
+      !options.releases?.length &&
+      !options.destroySubjectKeys?.length
+    ) {
+      return this.#appendSingle(streamId, expectedVersion, events, single);
+    }
+
+    const payload = `[${stored
+      .map(
+        (event) =>
+          `{"event_id":${JSON.stringify(event.eventId)},"type":${JSON.stringify(event.type)},` +
+          `"schema_version":${event.schemaVersion},"data":${event.dataJson},` +
+          `"metadata":${event.metadataJson},"content_hash":"${event.contentHash.toString("hex")}"}`,
+      )
+      .join(",")}]`;
     const parameters = [
       streamId,
       String(expectedVersion),
@@ -134,6 +162,43 @@ export class PostgresEventStore implements EventStore {
         throw translateAppendError(error, streamId, expectedVersion, events);
       }
     }
+  }
+
+  async #appendSingle(
+    streamId: string,
+    expectedVersion: ExpectedVersion,
+    events: readonly NewEvent[],
+    event: StoredEvent,
+  ): Promise<AppendResult> {
+    let row: SingleAppendRow | undefined;
+    try {
+      row = await appendSingle(this.#pool, streamId, expectedVersion, {
+        eventId: event.eventId,
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        data: event.dataJson,
+        metadata: event.metadataJson,
+        contentHash: event.contentHash,
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code !== "23505") throw error;
+      const retried = await findRetriedAppend(this.#pool, streamId, events);
+      if (retried) return retried;
+      throw translateAppendError(error, streamId, expectedVersion, events);
+    }
+    if (!row) {
+      const retried = await findRetriedAppend(this.#pool, streamId, events);
+      if (retried) return retried;
+      const actual = await currentVersion(this.#pool, streamId);
+      throw new WrongExpectedVersionError(streamId, expectedVersion, actual);
+    }
+
+    this.#signal.appended([event.type]);
+    return {
+      streamId,
+      version: Number(row.stream_version),
+      position: formatPosition(row.tx_id, row.seq),
+    };
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -232,6 +297,10 @@ export class PostgresEventStore implements EventStore {
       position: formatPosition(row.tx_id, row.seq),
     };
   }
+}
+
+function hasNul(json: string): boolean {
+  return json.includes("\\u0000");
 }
 
 function checkExpectedVersion(expected: ExpectedVersion): void {
