@@ -84,7 +84,13 @@ export async function createRegistrar(
     max: config.DATABASE_POOL_SIZE,
   });
   pool.on("error", (error) => logger.error({ err: error }, "idle PostgreSQL connection failed"));
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: false });
+  // Auto-pipelining sends the commands one request issues together, such as a login's
+  // throttle counters, in one write.
+  const redis = new Redis(config.REDIS_URL, {
+    maxRetriesPerRequest: 1,
+    lazyConnect: false,
+    enableAutoPipelining: true,
+  });
   redis.on("error", (error) => logger.warn({ err: error }, "Redis connection error"));
 
   const personalData = createPersonalData(pool, {

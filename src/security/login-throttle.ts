@@ -89,17 +89,24 @@ export class LoginThrottle {
   }
 
   /**
-   * Takes one point from the IP's and then from the identifier's budget and reports whether the
-   * attempt may verify a password. An attempt the IP limit rejects leaves the identifier's
-   * count alone, so one noisy source does not also lock the identifier.
+   * Takes one point from the IP's and then from the identifier's budgets and reports whether
+   * the attempt may verify a password. An attempt the IP limit rejects leaves the identifier's
+   * counts alone, so one noisy source does not also lock the identifier. The identifier's short
+   * and daily counts are taken in one round trip. When the short window rejects the attempt,
+   * the daily point is given back, because no password was verified.
    */
   async begin(keys: LoginAttemptKeys): Promise<LoginAttemptDecision> {
     const ip = await this.#ip.consume(keys.ip);
     if (ip.limited) return { allowed: false, scope: "ip", ...ip };
 
-    const identifier = await this.#identifier.consume(keys.identifier);
-    if (identifier.limited) return { allowed: false, scope: "identifier", ...identifier };
-    const daily = await this.#identifierDaily.consume(keys.identifier);
+    const [identifier, daily] = await Promise.all([
+      this.#identifier.consume(keys.identifier),
+      this.#identifierDaily.consume(keys.identifier),
+    ]);
+    if (identifier.limited) {
+      await this.#identifierDaily.refund(keys.identifier);
+      return { allowed: false, scope: "identifier", ...identifier };
+    }
     if (daily.limited) return { allowed: false, scope: "identifier", ...daily };
     return { allowed: true };
   }

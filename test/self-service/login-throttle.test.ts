@@ -182,4 +182,28 @@ describe("daily identifier cap", () => {
     expect(await throttle.begin(keys)).toMatchObject({ allowed: false, scope: "identifier" });
     redis.disconnect();
   });
+
+  it("does not count attempts the short window rejects", async () => {
+    const redis = new Redis({ lazyConnect: true, maxRetriesPerRequest: 0 });
+    const throttle = new LoginThrottle({
+      redis,
+      attemptsPerIdentifier: 2,
+      attemptsPerIp: 1_000,
+      windowSeconds: 1,
+      failuresPerIdentifierPerDay: 3,
+      logger: pino({ level: "silent" }),
+    });
+    const keys = { identifier: "hmac-of-flooded-identifier", ip: "hmac-of-flooding-ip" };
+    expect(await throttle.begin(keys)).toEqual({ allowed: true });
+    expect(await throttle.begin(keys)).toEqual({ allowed: true });
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      expect(await throttle.begin(keys)).toMatchObject({ allowed: false, scope: "identifier" });
+    }
+
+    // After the short window, the daily cap has counted 2 verified guesses, not 7.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(await throttle.begin(keys)).toEqual({ allowed: true });
+    expect(await throttle.begin(keys)).toMatchObject({ allowed: false, scope: "identifier" });
+    redis.disconnect();
+  });
 });
