@@ -119,24 +119,45 @@ export class IdentityCommandHandler {
     this.#folded.set(identityId, { loaded, until: Date.now() + foldedStateTtlMs });
   }
 
+  /**
+   * Runs a command. The first attempt decides on the state this process kept, without reading
+   * the stream. If another process has appended since, the expected version fails and the
+   * command runs again on a fresh load. A decision that appends nothing, such as a rejection,
+   * is always checked on a fresh load, because no append would catch a stale state there.
+   * After a fresh load, a version conflict is a real race and is retried once.
+   */
   async execute(command: IdentityCommand, context: CommandContext): Promise<CommandOutcome> {
-    for (let attempt = 1; ; attempt += 1) {
+    let kept = this.#recall(command.identityId);
+    let conflicts = 0;
+    for (;;) {
       try {
-        return await this.#executeOnce(command, context);
+        const outcome = await this.#executeOnce(command, context, kept);
+        if (outcome) return outcome;
       } catch (error) {
-        if (error instanceof WrongExpectedVersionError && attempt === 1) continue;
         if (error instanceof ClaimConflictError) {
           return { ok: false, error: { code: "claim_conflict", claimType: error.claimType } };
         }
-        throw error;
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        // On a kept state, a conflict only shows that the state was stale.
+        if (!kept && ++conflicts > 1) throw error;
       }
+      kept = undefined;
     }
   }
 
-  async #executeOnce(command: IdentityCommand, context: CommandContext): Promise<CommandOutcome> {
+  /**
+   * Decides and appends once. Returns undefined when a decision on `kept` appends nothing, so
+   * that the caller decides again on a fresh load.
+   */
+  async #executeOnce(
+    command: IdentityCommand,
+    context: CommandContext,
+    kept: LoadedIdentity | undefined,
+  ): Promise<CommandOutcome | undefined> {
     const streamId = identityStreamId(command.identityId);
-    const { state, version } = await this.load(command.identityId);
+    const { state, version } = kept ?? (await this.load(command.identityId));
     const decision = decideIdentityCommand(command, state);
+    if (kept && (isDomainError(decision) || decision.events.length === 0)) return undefined;
     if (isDomainError(decision)) return { ok: false, error: decision };
     if (decision.events.length === 0) return { ok: true, streamId, version, events: [] };
 

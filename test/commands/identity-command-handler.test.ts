@@ -74,3 +74,52 @@ it("folds events another process appended after its cached state", async () => {
   if (loaded.state.status !== "existing") return;
   expect(loaded.state.identity.state).toBe("inactive");
 });
+
+it("refuses only after reading the stream", async () => {
+  const identityId = randomUUID();
+  const now = () => new Date().toISOString();
+  const registered = await first.execute(
+    {
+      type: "RegisterIdentity",
+      identityId,
+      schemaId: "default",
+      traits: { email: "reactivated@example.com" },
+      identifiers: { password: ["reactivated@example.com"] },
+      password: {
+        hashedPassword: "$argon2id$v=19$m=256,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+      },
+      verifiableAddresses: [],
+      recoveryAddresses: [],
+      now: now(),
+    },
+    context,
+  );
+  expect(registered.ok).toBe(true);
+  expect(
+    (await first.execute({ type: "DeactivateIdentity", identityId, now: now() }, context)).ok,
+  ).toBe(true);
+
+  // The first handler keeps the identity as inactive; the second activates it again.
+  const activated = await second.execute(
+    { type: "ActivateIdentity", identityId, now: now() },
+    context,
+  );
+  expect(activated.ok).toBe(true);
+
+  const issued = await first.execute(
+    {
+      type: "IssueSession",
+      identityId,
+      sessionId: randomUUID(),
+      tokenHash: "c".repeat(64),
+      authenticationMethods: [{ method: "password", aal: "aal1", completedAt: now() }],
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      device: { id: randomUUID() },
+      now: now(),
+    },
+    context,
+  );
+  expect(issued.ok).toBe(true);
+  if (!issued.ok) return;
+  expect(issued.version).toBe(4);
+});
