@@ -1,8 +1,12 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { Settings } from "../app/settings.ts";
-import type { AuthenticationMethod } from "../domain/identity/index.ts";
+import type { AuthenticationMethod, Identity } from "../domain/identity/index.ts";
 import type { ProjectionRunner } from "../projections/runner.ts";
-import type { ActiveSession, IdentityQueries } from "../queries/identity-queries.ts";
+import {
+  type ActiveSession,
+  type IdentityQueries,
+  issuedSessionView,
+} from "../queries/identity-queries.ts";
 import type {
   CommandContext,
   CommandOutcome,
@@ -22,6 +26,8 @@ export interface IssuedSession {
   /** The only copy of the token; the store keeps its SHA-256. */
   token: string;
   outcome: CommandOutcome;
+  /** The new session with the identity the caller passed, as whoami will find it. */
+  active?: ActiveSession;
 }
 
 /** SHA-256 of a session token as lower-case hex, the form the store keeps. */
@@ -51,13 +57,15 @@ export class SessionService {
 
   /**
    * Issues a session with a fresh 256-bit token and waits (bounded) until whoami can see it, so
-   * the client can use the token at once.
+   * the client can use the token at once. When the caller passes its current read of the
+   * identity as `options.identity`, the result includes the new session, and this process's
+   * whoami cache stores it.
    */
   async issue(
     identityId: string,
     methods: AuthenticationMethod[],
     context: CommandContext,
-    options: { supersedesSessionId?: string } = {},
+    options: { supersedesSessionId?: string; identity?: Identity } = {},
   ): Promise<IssuedSession> {
     const token = tokenPrefix + randomBytes(32).toString("base64url");
     const sessionId = randomUUID();
@@ -82,8 +90,16 @@ export class SessionService {
       },
       context,
     );
-    if (outcome.ok && outcome.position) await this.waitForSessions(outcome.position);
-    return { sessionId, token, outcome };
+    if (!outcome.ok || !outcome.position) return { sessionId, token, outcome };
+
+    await this.waitForSessions(outcome.position);
+    const issued = outcome.events.find((event) => event.type === "SessionIssued");
+    if (!options.identity || issued?.type !== "SessionIssued") {
+      return { sessionId, token, outcome };
+    }
+    const active = { session: issuedSessionView(issued.data, now), identity: options.identity };
+    this.#remember(hashSessionToken(token), active, now.getTime());
+    return { sessionId, token, outcome, active };
   }
 
   /** Waits until the sessions read model has applied `position`, for at most two seconds. */
@@ -109,9 +125,13 @@ export class SessionService {
     }
 
     const session = await this.#queries.findActiveSession(hash, new Date(now));
+    this.#remember(hash, session, now);
+    return session;
+  }
+
+  #remember(hash: string, session: ActiveSession | undefined, now: number): void {
     if (this.#cache.size >= cacheMaxEntries) this.#cache.clear();
     this.#cache.set(hash, { session, until: now + cacheTtlMs });
-    return session;
   }
 
   /** Drops a token from this process's cache, so its own revocation shows at once. */

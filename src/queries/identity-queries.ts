@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { Identity } from "../domain/identity/index.ts";
+import type { Identity, SessionIssued } from "../domain/identity/index.ts";
 import type { CredentialView, IdentityView } from "../http/kratos/identity-json.ts";
 import type { SessionView } from "../http/kratos/session-json.ts";
 
@@ -203,6 +203,27 @@ export class IdentityQueries {
           : undefined,
     };
   }
+}
+
+/**
+ * Builds the view of a session from its `SessionIssued` data, as the sessions read model will
+ * hold it once the event is applied.
+ */
+export function issuedSessionView(data: SessionIssued["data"], now: Date): SessionView {
+  return toSessionView(
+    {
+      id: data.sessionId,
+      identity_id: data.identityId,
+      aal: data.aal,
+      authentication_methods: data.authenticationMethods,
+      devices: [data.device],
+      issued_at: new Date(data.issuedAt),
+      authenticated_at: new Date(data.authenticatedAt),
+      expires_at: new Date(data.expiresAt),
+      revoked_at: null,
+    },
+    now,
+  );
 }
 
 function toSessionView(row: SessionRow, now: Date): SessionView {

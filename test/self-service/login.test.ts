@@ -193,6 +193,25 @@ describe("login submission", () => {
   });
 });
 
+describe("login session", () => {
+  it("matches what whoami reads later", async () => {
+    await registerIdentity(app, "same-session@example.com", password);
+    const answer = await login(app, "same-session@example.com", password, {
+      "User-Agent": "session-shape-test",
+    });
+    expect(answer.status).toBe(200);
+
+    // Past the whoami cache, the session comes from the read model.
+    app.running.registrar.sessions.forgetAll();
+    const whoami = await send(app, "GET", "/sessions/whoami", {
+      headers: { "X-Session-Token": answer.body.session_token },
+    });
+    expect(whoami.status).toBe(200);
+    expect(answer.body.session).toEqual(whoami.body);
+    expect(answer.body.session.devices[0].user_agent).toBe("session-shape-test");
+  });
+});
+
 describe("inactive identities", () => {
   it("reveal their state only after a correct password", async () => {
     const hash = await app.running.registrar.hasher.hash(password);

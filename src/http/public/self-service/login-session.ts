@@ -25,7 +25,7 @@ export async function completeLogin(
   identity: Identity,
   password: string,
 ): Promise<void> {
-  await rehashPassword(ctx, registrar, identity, password);
+  const rehashed = await rehashPassword(ctx, registrar, identity, password);
 
   const previous = loginStateOf(flow).refresh ? await activeSessionOf(ctx, registrar) : undefined;
   const sameIdentity = previous?.identity.id === identity.id;
@@ -43,7 +43,11 @@ export async function completeLogin(
     identity.id,
     methods,
     { ...commandContext(ctx, actor), causationId: flow.id },
-    sameIdentity ? { supersedesSessionId: previous.session.id } : {},
+    {
+      ...(sameIdentity && { supersedesSessionId: previous.session.id }),
+      // A rehash changed the identity after this read of it, so whoami's read is used instead.
+      ...(!rehashed && { identity }),
+    },
   );
   if (!issued.outcome.ok) {
     // The identity was deactivated between the password check and the session.
@@ -62,7 +66,7 @@ export async function completeLogin(
     sessionId: issued.sessionId,
     internal: { ...flow.internal, active: "password" },
   });
-  const active = await registrar.sessions.resolve(issued.token);
+  const active = issued.active ?? (await registrar.sessions.resolve(issued.token));
   if (!active) throw serviceUnavailable({ message: "The new session is not readable yet." });
 
   ctx.body = {
@@ -114,15 +118,17 @@ async function endPreviousSession(
  * configured parameters. A failure is logged and does not fail the login.
  * NOTE: a password change that lands between the reload below and the append would be
  * overwritten by the old password's new hash. The window is a few milliseconds wide.
+ * Returns true when the stored identity may differ from `identity`: it needed a new hash, or
+ * its hash had changed already.
  */
 async function rehashPassword(
   ctx: Context,
   registrar: Registrar,
   identity: Identity,
   password: string,
-): Promise<void> {
+): Promise<boolean> {
   const verified = identity.credentials.password?.config.hashedPassword;
-  if (!verified || !registrar.hasher.needsRehash(verified)) return;
+  if (!verified || !registrar.hasher.needsRehash(verified)) return false;
 
   try {
     const { state } = await registrar.identities.load(identity.id);
@@ -130,7 +136,7 @@ async function rehashPassword(
       state.status === "existing"
         ? state.identity.credentials.password?.config.hashedPassword
         : undefined;
-    if (current !== verified) return;
+    if (current !== verified) return true;
 
     const outcome = await registrar.identities.execute(
       {
@@ -150,4 +156,5 @@ async function rehashPassword(
   } catch (error) {
     registrar.logger.error({ identity_id: identity.id, err: error }, "password rehash failed");
   }
+  return true;
 }
