@@ -2,6 +2,7 @@ import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { identityStreamId } from "../../src/domain/identity/index.ts";
 import { listSecurityEvents } from "../../src/security/security-log.ts";
+import { eventually } from "../support/eventually.ts";
 import {
   createIdentity,
   login,
@@ -195,7 +196,16 @@ describe("login submission", () => {
 
 describe("login session", () => {
   it("matches what whoami reads later", async () => {
-    await registerIdentity(app, "same-session@example.com", password);
+    const { token } = await registerIdentity(app, "same-session@example.com", password);
+    // The verification mail changes the identity in the background; let it settle first.
+    await eventually(async () => {
+      app.running.registrar.sessions.forgetAll();
+      const current = await send(app, "GET", "/sessions/whoami", {
+        headers: { "X-Session-Token": token },
+      });
+      expect(current.body.identity.verifiable_addresses[0].status).toBe("sent");
+    });
+
     const answer = await login(app, "same-session@example.com", password, {
       "User-Agent": "session-shape-test",
     });
