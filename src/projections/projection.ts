@@ -35,6 +35,11 @@ export interface ProjectionDefinition {
   maxAttempts?: number;
   /** Events per transaction; 500 when omitted. */
   batchSize?: number;
+  /**
+   * Time to wait after a wake-up before reading, so that a burst of appends lands in one
+   * batch. Set it only for read models that no request waits for. 0 when omitted.
+   */
+  batchDelayMs?: number;
 }
 
 export function physicalTableName(logicalName: string, generation: number): string {

@@ -41,6 +41,8 @@ export class ProjectionRunner {
   /** Projections that this process just appended events for, so their next batch has work. */
   readonly #eventsExpected = new Set<string>();
   #running = false;
+  /** Projections whose live generation this process applied batches to at its last step. */
+  readonly #applying = new Set<string>();
   /** Live checkpoint positions this process has written, by projection name. */
   readonly #livePositions = new Map<string, Position>();
   readonly #progressListeners = new Set<() => void>();
@@ -140,11 +142,12 @@ export class ProjectionRunner {
     // looks past them at once and records the position.
     this.#wakeups.wake(name);
 
-    // Batches applied in this process settle the wait at once; the checkpoint table covers
-    // batches applied by another process, polled less often.
+    // Batches applied in this process settle the wait at once. The checkpoint table covers
+    // batches applied by another process, and is polled less often while this one applies them.
     const deadline = Date.now() + timeoutMs;
     for (let delay = 25; ; delay = Math.min(delay * 2, 100)) {
-      if (await this.#progressWithin(delay, reached)) return true;
+      const wait = this.#applying.has(name) ? Math.max(delay, 500) : delay;
+      if (await this.#progressWithin(Math.min(wait, deadline - Date.now()), reached)) return true;
       const rows = await loadGenerations(this.#options.pool, name);
       const live = rows.find((row) => row.state === "live");
       if (live && store.comparePositions(live.position, position) >= 0) return true;
@@ -198,7 +201,10 @@ export class ProjectionRunner {
         wait = Math.min(recheckDelaysMs[recheck]!, pollMs);
         recheck += 1;
       }
-      if (await this.#wakeups.sleep(definition.name, wait)) recheck = 0;
+      if (await this.#wakeups.sleep(definition.name, wait)) {
+        recheck = 0;
+        if (definition.batchDelayMs) await sleep(definition.batchDelayMs);
+      }
     }
   }
 
@@ -224,6 +230,10 @@ export class ProjectionRunner {
         throw outcome.error;
       }
       if (outcome.kind === "busy") busy = true;
+      if (row.state === "live") {
+        if (outcome.kind === "applied") this.#applying.add(definition.name);
+        else this.#applying.delete(definition.name);
+      }
       if (outcome.kind !== "applied") continue;
       if (row.state === "live") this.#recordProgress(definition.name, outcome.position);
       if (!outcome.caughtUp) more = true;

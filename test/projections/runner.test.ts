@@ -251,6 +251,47 @@ describe("projection runner", () => {
   });
 });
 
+describe("batch delay", () => {
+  it("applies a burst in one batch", async () => {
+    const projection = renameTables(eventLogProjection({ name: "log_delay" }), "delay");
+    const batchSizes: number[] = [];
+    const definition: ProjectionDefinition = {
+      ...projection,
+      batchDelayMs: 1_000,
+      apply: async (events, context) => {
+        batchSizes.push(events.length);
+        await projection.apply(events, context);
+      },
+    };
+    const runner = new ProjectionRunner({
+      pool: database.pool,
+      store,
+      projections: [definition],
+      logger,
+      pollIntervalMs: 5_000,
+    });
+    await runner.start();
+    try {
+      // Events of earlier tests are applied first and do not count.
+      expect(await runner.waitFor("log_delay", await store.headPosition(), 10_000)).toBe(true);
+      batchSizes.length = 0;
+
+      const stream = `thing-${randomUUID()}`;
+      let last = await store.append(stream, "no_stream", [newEvent("ThingCreated")]);
+      for (let version = 1; version < 5; version += 1) {
+        last = await store.append(stream, version, [newEvent("ThingChanged")]);
+      }
+
+      expect(await runner.waitFor("log_delay", last.position, 3_000)).toBe(true);
+      // One batch, unless an open transaction elsewhere in the cluster hid the last append.
+      expect(batchSizes[0]).toBeGreaterThanOrEqual(4);
+      expect(batchSizes.reduce((sum, size) => sum + size, 0)).toBe(5);
+    } finally {
+      await runner.stop();
+    }
+  });
+});
+
 /** Position of the last committed event, whether or not readers can see it yet. */
 async function lastCommittedPosition(): Promise<string> {
   const { rows } = await database.pool.query(
