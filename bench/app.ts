@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { parseConfig } from "../src/config/config.ts";
 import { type RunningRegistrar, startRegistrar } from "../src/app/start.ts";
+import { parseConfig } from "../src/config/config.ts";
 import { createLogger } from "../src/logger.ts";
 import type { BenchDatabase } from "./harness.ts";
 

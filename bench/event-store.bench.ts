@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
+import pino from "pino";
 import { START } from "../src/eventstore/port.ts";
 import { PostgresEventStore } from "../src/eventstore/postgres/postgres-event-store.ts";
-import { ProjectionRunner } from "../src/projections/runner.ts";
 import { auditTrailProjection } from "../src/projections/audit/audit-trail-projection.ts";
+import { ProjectionRunner } from "../src/projections/runner.ts";
 import { createBenchDatabase, interleaved, report } from "./harness.ts";
-import pino from "pino";
 
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 3_000);
 

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import Koa from "koa";
 import Router from "@koa/router";
 import argon2 from "argon2";
+import Koa from "koa";
 import { close, listen, portOf } from "../src/http/server.ts";
 import { startBenchApp } from "./app.ts";
 import { createBenchDatabase, report } from "./harness.ts";

@@ -1,6 +1,7 @@
 // Command-line entry point: `start` runs Registrar, `migrate` applies database migrations.
-import { parseConfig } from "./config/config.ts";
+
 import { startRegistrar } from "./app/start.ts";
+import { parseConfig } from "./config/config.ts";
 import { ensureDatabase, migrate } from "./db/migrate.ts";
 import { createLogger } from "./logger.ts";
 

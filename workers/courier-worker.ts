@@ -10,8 +10,8 @@ import {
 import type { CourierSecretStore } from "../src/courier/courier-secrets.ts";
 import {
   abandonAfterFault,
-  DeliveryFailedError,
   type DeliveryDependencies,
+  DeliveryFailedError,
   type DeliveryOutcome,
   deliverMessage,
 } from "../src/courier/deliver-message.ts";

@@ -1,6 +1,8 @@
 import { hkdfSync } from "node:crypto";
 import { Redis } from "ioredis";
+import type pg from "pg";
 import type { Logger } from "pino";
+import { type CourierWorker, startCourierWorker } from "../../workers/courier-worker.ts";
 import type { RawConfig } from "../config/config.ts";
 import { type CaptureServer, startCaptureServer } from "../courier/capture-server.ts";
 import { courierQueuePrefix } from "../courier/courier-config.ts";
@@ -16,8 +18,6 @@ import { CourierMessageQueries } from "../projections/courier/courier-message-qu
 import { courierMessagesProjection } from "../projections/courier/courier-messages-projection.ts";
 import { courierReactor } from "../projections/courier/courier-reactor.ts";
 import type { ProjectionDefinition } from "../projections/projection.ts";
-import { type CourierWorker, startCourierWorker } from "../../workers/courier-worker.ts";
-import type pg from "pg";
 
 /** The courier's parts inside one Registrar process. */
 export interface Courier {

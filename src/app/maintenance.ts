@@ -1,7 +1,7 @@
+import type pg from "pg";
 import type { Logger } from "pino";
 import type { FlowStore } from "../flows/flow-store.ts";
 import { purgeSecurityLog } from "../security/security-log.ts";
-import type pg from "pg";
 
 /** How often housekeeping runs; each run is a few indexed DELETEs. */
 const intervalMs = 15 * 60 * 1000;

@@ -7,15 +7,15 @@ import { SessionService } from "../commands/session-service.ts";
 import type { RawConfig } from "../config/config.ts";
 import { loadSecrets } from "../config/secrets.ts";
 import {
+  type BreachedPasswordChecker,
   disabledBreachedPasswordChecker,
   HibpBreachedPasswordChecker,
-  type BreachedPasswordChecker,
   owaspArgon2Parameters,
   PasswordHasher,
 } from "../credential/index.ts";
 import { ensureDatabase, migrate } from "../db/migrate.ts";
-import { FlowStore } from "../flows/flow-store.ts";
 import type { EventStore } from "../eventstore/port.ts";
+import { FlowStore } from "../flows/flow-store.ts";
 import {
   defaultIdentitySchemaConfig,
   type IdentitySchemaConfig,

@@ -5,7 +5,7 @@ import { createAdminApp } from "../http/admin/admin-app.ts";
 import { createPublicApp } from "../http/public/public-app.ts";
 import { bind, close, portOf, serve } from "../http/server.ts";
 import { startMaintenance } from "./maintenance.ts";
-import { createRegistrar, type CreateRegistrarOptions, type Registrar } from "./registrar.ts";
+import { type CreateRegistrarOptions, createRegistrar, type Registrar } from "./registrar.ts";
 
 export interface RunningRegistrar {
   registrar: Registrar;

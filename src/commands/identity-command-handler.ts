@@ -6,11 +6,11 @@ import {
   decideIdentityCommand,
   evolveIdentity,
   foldIdentity,
-  initialIdentityState,
   type IdentityCommand,
   type IdentityEvent,
   type IdentityStreamState,
   identityStreamId,
+  initialIdentityState,
   isDomainError,
   personalFieldsOf,
 } from "../domain/identity/index.ts";

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { EventStore, Position, RecordedEvent } from "../eventstore/port.ts";
 import { inTransaction } from "./generations.ts";
-import { physicalTableName, type ProjectionDefinition } from "./projection.ts";
+import { type ProjectionDefinition, physicalTableName } from "./projection.ts";
 
 /** Decodes events before a projection applies them, such as decrypting personal fields. */
 export type EventDecoder = (events: RecordedEvent[]) => Promise<RecordedEvent[]>;

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { EventStore } from "../eventstore/port.ts";
 import { START } from "../eventstore/port.ts";
-import { physicalTableName, type ProjectionDefinition } from "./projection.ts";
+import { type ProjectionDefinition, physicalTableName } from "./projection.ts";
 
 export type GenerationState = "building" | "live" | "retired";
 

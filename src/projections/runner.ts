@@ -11,8 +11,8 @@ import {
   startRebuild,
 } from "./generations.ts";
 import type { ProjectionDefinition } from "./projection.ts";
+import { type ProjectionStatus, readProjectionStatus } from "./status.ts";
 import { Wakeups } from "./wakeups.ts";
-import { readProjectionStatus, type ProjectionStatus } from "./status.ts";
 
 export interface ProjectionRunnerOptions {
   pool: pg.Pool;

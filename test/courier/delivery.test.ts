@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { courierStreamId } from "../../src/courier/courier-events.ts";
 import type { CapturedMail } from "../../src/courier/capture-server.ts";
+import { courierStreamId } from "../../src/courier/courier-events.ts";
 import { eventually } from "../support/eventually.ts";
 import { mailParts } from "./mime.ts";
 import { type CourierPipeline, startCourierPipeline } from "./pipeline.ts";

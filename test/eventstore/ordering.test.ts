@@ -3,10 +3,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { eventContentHash } from "../../src/eventstore/canonical-json.ts";
 import { START } from "../../src/eventstore/port.ts";
-import { PostgresEventStore } from "../../src/eventstore/postgres/postgres-event-store.ts";
 import { formatPosition } from "../../src/eventstore/postgres/position.ts";
-import { metadata } from "./contract.ts";
+import { PostgresEventStore } from "../../src/eventstore/postgres/postgres-event-store.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { metadata } from "./contract.ts";
 
 const writers = 8;
 const appendsPerWriter = 15;

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PostgresEventStore } from "../../src/eventstore/postgres/postgres-event-store.ts";
 import { formatPosition } from "../../src/eventstore/postgres/position.ts";
+import { PostgresEventStore } from "../../src/eventstore/postgres/postgres-event-store.ts";
 import type { ProjectionDefinition } from "../../src/projections/projection.ts";
 import { ProjectionRunner } from "../../src/projections/runner.ts";
 import { newEvent } from "../eventstore/contract.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FlowTestApp, startFlowTestApp, jsonOf } from "./harness.ts";
+import { type FlowTestApp, jsonOf, startFlowTestApp } from "./harness.ts";
 
 let app: FlowTestApp;
 let recoveryFlowId: string;

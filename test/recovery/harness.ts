@@ -3,7 +3,7 @@ import { Writable } from "node:stream";
 import { Configuration, FrontendApi } from "@ory/client";
 import { type RunningRegistrar, startRegistrar } from "../../src/app/start.ts";
 import { parseConfig } from "../../src/config/config.ts";
-import type { CaptureServer, CapturedMail } from "../../src/courier/capture-server.ts";
+import type { CapturedMail, CaptureServer } from "../../src/courier/capture-server.ts";
 import { testArgon2Parameters } from "../../src/credential/index.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";

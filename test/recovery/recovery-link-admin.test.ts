@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../support/eventually.ts";
-import { codeOf, type FlowTestApp, linkOf, startFlowTestApp, jsonOf } from "./harness.ts";
+import { codeOf, type FlowTestApp, jsonOf, linkOf, startFlowTestApp } from "./harness.ts";
 
 let app: FlowTestApp;
 const readOnlyKey = randomBytes(32).toString("base64url");

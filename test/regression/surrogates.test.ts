@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
-  settledEventCount,
   expectErrorEnvelope,
   publicCall,
   register,
-  send,
   type SendOptions,
+  send,
+  settledEventCount,
 } from "../e2e/support.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 

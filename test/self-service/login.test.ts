@@ -5,14 +5,14 @@ import { listSecurityEvents } from "../../src/security/security-log.ts";
 import { eventually } from "../support/eventually.ts";
 import {
   createIdentity,
-  login,
-  registerIdentity,
-  send,
-  startTestApp,
   type FlowJson,
+  login,
   messageIds,
   type NodeJson,
   nodeNamed,
+  registerIdentity,
+  send,
+  startTestApp,
   type TestApp,
 } from "./support.ts";
 

@@ -5,15 +5,15 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  type FlowJson,
   type JsonResponse,
   login,
-  registerIdentity,
-  send,
-  startTestApp,
-  type FlowJson,
   messageIds,
   type NodeJson,
   nodeNamed,
+  registerIdentity,
+  send,
+  startTestApp,
   type TestApp,
 } from "./support.ts";
 

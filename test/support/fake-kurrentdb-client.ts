@@ -1,8 +1,8 @@
 import { EventEmitter } from "node:events";
 import {
-  ANY,
   type AllStreamRecordedEvent,
   type AllStreamResolvedEvent,
+  ANY,
   type AppendResult,
   type AppendStreamState,
   type AppendToStreamOptions,
@@ -19,8 +19,8 @@ import {
   type ResolvedEvent,
   START,
   STREAM_EXISTS,
-  type SubscribeToAllOptions,
   StreamNotFoundError,
+  type SubscribeToAllOptions,
   WrongExpectedVersionError,
 } from "@kurrent/kurrentdb-client";
 import type {

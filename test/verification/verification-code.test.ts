@@ -1,7 +1,7 @@
 import type { VerificationFlow } from "@ory/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually } from "../support/eventually.ts";
 import { codeOf, type FlowTestApp, rejection, startFlowTestApp } from "../recovery/harness.ts";
+import { eventually } from "../support/eventually.ts";
 
 let app: FlowTestApp;
 

@@ -11,7 +11,6 @@ import type {
 import { diffIdentifiers, identifiersOf } from "./credentials.ts";
 import { normalizeExternalId } from "./decide-creation.ts";
 import { deactivationEvents } from "./decide-lifecycle.ts";
-import { activeSessions, revokeSessions } from "./session-revocation.ts";
 import { accept, type Decision } from "./decision.ts";
 import { type DomainError, isDomainError } from "./errors.ts";
 import type { IdentityEvent, IdentityTraitsUpdated } from "./events.ts";
@@ -22,6 +21,7 @@ import {
   requireExisting,
 } from "./guards.ts";
 import type { Traits } from "./model.ts";
+import { activeSessions, revokeSessions } from "./session-revocation.ts";
 import type { ExistingIdentity, IdentityStreamState } from "./state.ts";
 
 /**

@@ -1,8 +1,8 @@
 import type { Timestamp } from "../event.ts";
 import { toRecoveryAddresses, toVerifiableAddresses } from "./addresses.ts";
 import { applyIdentifierChanges, buildCredentials, setPasswordHash } from "./credentials.ts";
-import type { IdentityCreated, IdentityEvent, IdentityRegistered } from "./events.ts";
 import { withoutErasedFields } from "./erased-fields.ts";
+import type { IdentityCreated, IdentityEvent, IdentityRegistered } from "./events.ts";
 import { evolveSessions } from "./evolve-sessions.ts";
 import type { Identity } from "./model.ts";
 import { type ExistingIdentity, type IdentityStreamState, initialIdentityState } from "./state.ts";

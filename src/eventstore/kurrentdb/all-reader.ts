@@ -1,12 +1,12 @@
 import {
   type AllStreamRecordedEvent,
   BACKWARDS,
+  START as CLIENT_START,
   type Position as ClientPosition,
   END,
   eventTypeFilter,
   excludeSystemEvents,
   type Filter,
-  START as CLIENT_START,
 } from "@kurrent/kurrentdb-client";
 import {
   type Position,

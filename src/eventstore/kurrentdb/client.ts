@@ -3,12 +3,12 @@ import {
   type AppendResult,
   type AppendStreamState,
   type AppendToStreamOptions,
+  WrongExpectedVersionError as ClientWrongExpectedVersionError,
   type EventData,
   type ReadAllOptions,
   type ReadStreamOptions,
   type ResolvedEvent,
   type SubscribeToAllOptions,
-  WrongExpectedVersionError as ClientWrongExpectedVersionError,
 } from "@kurrent/kurrentdb-client";
 
 /** A `$all` subscription, reduced to the calls the adapter makes. */

@@ -1,9 +1,9 @@
 import {
   type AppendStreamState,
+  type RecordedEvent as ClientRecordedEvent,
   WrongExpectedVersionError as ClientWrongExpectedVersionError,
   jsonEvent,
   NO_STREAM,
-  type RecordedEvent as ClientRecordedEvent,
 } from "@kurrent/kurrentdb-client";
 import type { Claim } from "../port.ts";
 import { appendOrRaise, type KurrentDbClient } from "./client.ts";

@@ -1,8 +1,8 @@
 import {
   BACKWARDS,
+  type RecordedEvent as ClientRecordedEvent,
   END,
   type ReadStreamOptions,
-  type RecordedEvent as ClientRecordedEvent,
   StreamNotFoundError,
 } from "@kurrent/kurrentdb-client";
 import type { KurrentDbClient } from "./client.ts";

@@ -1,5 +1,5 @@
 import { InvalidEventError } from "../errors.ts";
-import { START, type Position } from "../port.ts";
+import { type Position, START } from "../port.ts";
 
 /** A `$all` position of the PostgreSQL store: transaction id, then sequence within it. */
 export interface PostgresPosition {

@@ -1,10 +1,11 @@
 import type { Context } from "koa";
 import { z } from "zod";
 import type { Registrar } from "../../app/registrar.ts";
-import { normalizeIdentifier } from "../../domain/identity/index.ts";
 import type { Identity } from "../../domain/identity/index.ts";
+import { normalizeIdentifier } from "../../domain/identity/index.ts";
 import { pageTokenSealerFromClaimKeys } from "../../queries/page-token.ts";
 import { badRequest } from "../errors.ts";
+import { invalidPageToken, pageSizeParam } from "./identities-paging.ts";
 import {
   credentialTypes,
   includedCredentials,
@@ -12,7 +13,6 @@ import {
   renderAdminIdentity,
   singleQueryValue,
 } from "./identities-shared.ts";
-import { invalidPageToken, pageSizeParam } from "./identities-paging.ts";
 
 const maxIds = 500;
 const tokenPurpose = "identities";

@@ -1,5 +1,4 @@
 import type { Context } from "koa";
-import { isUuid } from "../uuid.ts";
 import type { Registrar } from "../../app/registrar.ts";
 import type { CommandSuccess } from "../../commands/identity-command-handler.ts";
 import type { Identity, IdentityCommand } from "../../domain/identity/index.ts";
@@ -8,6 +7,7 @@ import { toIdentityView } from "../../queries/identity-queries.ts";
 import { badRequest } from "../errors.ts";
 import { type CredentialType, type IdentityJson, identityToJson } from "../kratos/identity-json.ts";
 import { commandContext } from "../request-context.ts";
+import { isUuid } from "../uuid.ts";
 import { adminActor } from "./api-key-auth.ts";
 import { commandFailureToError, identityNotFound } from "./identities-errors.ts";
 

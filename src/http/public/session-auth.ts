@@ -2,8 +2,8 @@ import type { Context } from "koa";
 import type { Registrar } from "../../app/registrar.ts";
 import type { ActiveSession } from "../../queries/identity-queries.ts";
 import { toIdentityView } from "../../queries/identity-queries.ts";
-import { type SessionJson, sessionToJson } from "../kratos/session-json.ts";
 import { sessionInactive } from "../kratos/flow-errors.ts";
+import { type SessionJson, sessionToJson } from "../kratos/session-json.ts";
 import { sessionTokenOf } from "../request-context.ts";
 
 /** Resolves the request's session, or raises `session_inactive` (401). */

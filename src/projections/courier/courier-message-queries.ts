@@ -1,6 +1,5 @@
 import type pg from "pg";
 import { z } from "zod";
-import type { EventStore, RecordedEvent } from "../../eventstore/port.ts";
 import type { CourierSecretReader } from "../../courier/courier-secrets.ts";
 import {
   type CourierMessageRequest,
@@ -9,6 +8,7 @@ import {
   secretValues,
 } from "../../courier/message-request.ts";
 import type { CourierTemplates } from "../../courier/templates.ts";
+import type { EventStore, RecordedEvent } from "../../eventstore/port.ts";
 import { isErased } from "../../personal-data/erased.ts";
 
 export type CourierMessageStatus = "queued" | "processing" | "sent" | "abandoned";

@@ -12,8 +12,8 @@ import {
 import { saveChallengeFlow, useChallenge } from "../../../flows/codes-store.ts";
 import type { Flow } from "../../../flows/flow-store.ts";
 import { addNodeMessages } from "../../kratos/ui.ts";
-import { type ChallengeBody, parseChallengeBody, readEmail } from "./challenge-input.ts";
 import { respondWithFlow } from "./challenge-flow.ts";
+import { type ChallengeBody, parseChallengeBody, readEmail } from "./challenge-input.ts";
 import { sendChallenge } from "./challenge-send.ts";
 import {
   type ChallengeFlowKind,

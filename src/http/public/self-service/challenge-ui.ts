@@ -17,13 +17,13 @@ import {
   verificationFlowExpired,
   verificationLinkSent,
 } from "../../kratos/messages.ts";
+import { inputNode, type UiContainer, type UiNode, uiContainer } from "../../kratos/ui.ts";
 import {
   codeAddressNodes,
   codeEntryNodes,
   csrfTokenNode,
   verificationContinueNode,
 } from "../../kratos/ui-nodes.ts";
-import { type UiContainer, type UiNode, inputNode, uiContainer } from "../../kratos/ui.ts";
 
 /** The two flows that send a code or link to an address. */
 export type ChallengeFlowKind = "recovery" | "verification";

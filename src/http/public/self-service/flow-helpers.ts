@@ -6,6 +6,7 @@ import type { TraitField as SchemaTraitField } from "../../../identity-schema/in
 import { badRequest, notFound } from "../../errors.ts";
 import { selfServiceFlowExpiredError } from "../../kratos/flow-errors.ts";
 import type { FlowKind } from "../../kratos/flows.ts";
+import type { UiText } from "../../kratos/messages.ts";
 import {
   passwordBreached,
   passwordPolicyViolation,
@@ -13,7 +14,6 @@ import {
   passwordTooShort,
   passwordTooSimilar,
 } from "../../kratos/messages.ts";
-import type { UiText } from "../../kratos/messages.ts";
 import type { TraitField } from "../../kratos/ui-nodes.ts";
 
 /**

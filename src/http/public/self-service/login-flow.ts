@@ -1,17 +1,17 @@
 import type { Context } from "koa";
 import type { Registrar } from "../../../app/registrar.ts";
 import type { Flow } from "../../../flows/flow-store.ts";
+import type { ActiveSession } from "../../../queries/identity-queries.ts";
 import { flowActionUrl, type LoginFlowJson, loginFlowToJson } from "../../kratos/flows.ts";
 import { confirmIdentity, traitLabel, type UiText } from "../../kratos/messages.ts";
 import type { AuthenticatorAssuranceLevel } from "../../kratos/session-json.ts";
-import { csrfTokenNode, passwordLoginNodes } from "../../kratos/ui-nodes.ts";
 import {
   addContainerMessages,
   addNodeMessages,
   type UiContainer,
   uiContainer,
 } from "../../kratos/ui.ts";
-import type { ActiveSession } from "../../../queries/identity-queries.ts";
+import { csrfTokenNode, passwordLoginNodes } from "../../kratos/ui-nodes.ts";
 import { requestUrlOf, sessionTokenOf } from "../../request-context.ts";
 import type { FormMessage } from "./form-fields.ts";
 

@@ -1,9 +1,9 @@
 import type Router from "@koa/router";
 import type { Context } from "koa";
-import { rejectBrowserRequest } from "./native-request.ts";
 import type { Registrar } from "../../../app/registrar.ts";
 import { createChallengeFlow, loadChallengeFlow, respondWithFlow } from "./challenge-flow.ts";
 import { submitChallengeFlow } from "./challenge-submit.ts";
+import { rejectBrowserRequest } from "./native-request.ts";
 import { completeRecovery } from "./recovery-session.ts";
 
 /**

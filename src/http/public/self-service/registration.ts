@@ -7,25 +7,23 @@ import {
   type Traits as DomainTraits,
 } from "../../../domain/identity/index.ts";
 import type { Flow } from "../../../flows/flow-store.ts";
+import { toIdentityView } from "../../../queries/identity-queries.ts";
 import { FallbackLimiter } from "../../../security/login-throttle.ts";
-import { checkReturnTo, rejectBrowserRequest, singleQueryParam } from "./native-request.ts";
 import { badRequest, rateLimited } from "../../errors.ts";
-import { identityToJson } from "../../kratos/identity-json.ts";
+import { setOrySessionToken } from "../../kratos/continue-with.ts";
 import { sessionAlreadyAvailable } from "../../kratos/flow-errors.ts";
 import { flowActionUrl, registrationFlowToJson } from "../../kratos/flows.ts";
+import { identityToJson } from "../../kratos/identity-json.ts";
 import {
   duplicateCredentials,
   loginStrategyNotFound,
   propertyMissing,
   type UiText,
 } from "../../kratos/messages.ts";
-import { csrfTokenNode, passwordRegistrationNodes, traitNodes } from "../../kratos/ui-nodes.ts";
-import { addContainerMessages, addNodeMessages, uiContainer } from "../../kratos/ui.ts";
-import { setOrySessionToken } from "../../kratos/continue-with.ts";
-import { commandContext, requestUrlOf, sessionTokenOf } from "../../request-context.ts";
-import { toIdentityView } from "../../../queries/identity-queries.ts";
 import { sessionToJson } from "../../kratos/session-json.ts";
-import { sendVerificationAfterRegistration } from "./verification-after-registration.ts";
+import { addContainerMessages, addNodeMessages, uiContainer } from "../../kratos/ui.ts";
+import { csrfTokenNode, passwordRegistrationNodes, traitNodes } from "../../kratos/ui-nodes.ts";
+import { commandContext, requestUrlOf, sessionTokenOf } from "../../request-context.ts";
 import {
   bodyObject,
   loadFlow,
@@ -33,6 +31,8 @@ import {
   stringField,
   uiTraitFields,
 } from "./flow-helpers.ts";
+import { checkReturnTo, rejectBrowserRequest, singleQueryParam } from "./native-request.ts";
+import { sendVerificationAfterRegistration } from "./verification-after-registration.ts";
 
 /** Native registration with a password, following Kratos's `/self-service/registration` API. */
 export function registerRegistrationRoutes(router: Router, registrar: Registrar): void {

@@ -9,16 +9,16 @@ import { flowActionUrl, type SettingsFlowJson, settingsFlowToJson } from "../../
 import { identityToJson } from "../../kratos/identity-json.ts";
 import type { UiText } from "../../kratos/messages.ts";
 import {
-  csrfTokenNode,
-  passwordSettingsNodes,
-  profileSettingsNodes,
-} from "../../kratos/ui-nodes.ts";
-import {
   addContainerMessages,
   addNodeMessages,
   type UiContainer,
   uiContainer,
 } from "../../kratos/ui.ts";
+import {
+  csrfTokenNode,
+  passwordSettingsNodes,
+  profileSettingsNodes,
+} from "../../kratos/ui-nodes.ts";
 import { requestUrlOf } from "../../request-context.ts";
 import { uiTraitFields } from "./flow-helpers.ts";
 import type { FormMessage } from "./form-fields.ts";

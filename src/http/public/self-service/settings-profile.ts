@@ -3,8 +3,8 @@ import type { Context } from "koa";
 import type { Registrar } from "../../../app/registrar.ts";
 import type {
   CredentialIdentifiers,
-  Identity,
   Traits as DomainTraits,
+  Identity,
 } from "../../../domain/identity/index.ts";
 import type { Flow } from "../../../flows/flow-store.ts";
 import type { ExtractedTraits, TraitAddress } from "../../../identity-schema/index.ts";

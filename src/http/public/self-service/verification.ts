@@ -1,6 +1,5 @@
 import type Router from "@koa/router";
 import type { Context } from "koa";
-import { rejectBrowserRequest } from "./native-request.ts";
 import type { Registrar } from "../../../app/registrar.ts";
 import type { FlowChallenge } from "../../../flows/codes-challenge.ts";
 import { saveChallengeFlow } from "../../../flows/codes-store.ts";
@@ -15,6 +14,7 @@ import {
 } from "./challenge-flow.ts";
 import { submitChallengeFlow } from "./challenge-submit.ts";
 import { challengeTexts, verifiedUi, withMessages } from "./challenge-ui.ts";
+import { rejectBrowserRequest } from "./native-request.ts";
 
 /**
  * Native verification by code or link, following Kratos's `/self-service/verification` API:
