@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { EventStore, Position, RecordedEvent } from "../eventstore/port.ts";
+import type { EventStore, Position, ReadAllPage, RecordedEvent } from "../eventstore/port.ts";
 import { inTransaction } from "./generations.ts";
 import { type ProjectionDefinition, physicalTableName } from "./projection.ts";
 
@@ -28,6 +28,11 @@ export interface BatchContext {
    * only events of other types followed it.
    */
   known: Map<string, Position>;
+  /**
+   * The next page of a generation that is catching up, read while the previous page was being
+   * applied, keyed by `<projection>:<generation>`.
+   */
+  prefetched?: Map<string, { after: Position; page: Promise<ReadAllPage> }>;
 }
 
 /**
@@ -69,11 +74,17 @@ export async function applyNextBatch(
       definition.name,
       generation,
       async (tx, from) => {
-        const page = await context.store.readAll({
-          after: from,
-          types: definition.eventTypes,
-          limit,
-        });
+        const page = await readPage(context, knownKey, from, definition.eventTypes, limit);
+        // A full page means more events wait: read the next page while this one is applied.
+        if (page.events.length === limit) {
+          const next = context.store.readAll({
+            after: page.position,
+            types: definition.eventTypes,
+            limit,
+          });
+          next.catch(() => undefined);
+          context.prefetched?.set(knownKey, { after: page.position, page: next });
+        }
         if (page.events.length === 0 && context.store.comparePositions(page.position, from) <= 0) {
           return { kind: "applied", count: 0, position: from, caughtUp: true } as const;
         }
@@ -97,6 +108,23 @@ export async function applyNextBatch(
     if (!pending || pending.events.length === 0) return { kind: "failed", error };
     return applyOneByOne(context, definition, generation, pending);
   }
+}
+
+/** Returns the page after `from`, taking a prefetched one when it starts there. */
+async function readPage(
+  context: BatchContext,
+  key: string,
+  from: Position,
+  types: readonly string[] | undefined,
+  limit: number,
+): Promise<ReadAllPage> {
+  const prefetched = context.prefetched?.get(key);
+  context.prefetched?.delete(key);
+  if (prefetched && prefetched.after === from) {
+    const page = await prefetched.page.catch(() => undefined);
+    if (page) return page;
+  }
+  return context.store.readAll({ after: from, types, limit });
 }
 
 async function applyOneByOne(

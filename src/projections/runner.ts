@@ -59,6 +59,7 @@ export class ProjectionRunner {
       decode: options.decode ?? (async (events) => events),
       attempts: new Map(),
       known: new Map(),
+      prefetched: new Map(),
     };
   }
 

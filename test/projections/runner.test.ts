@@ -101,6 +101,32 @@ describe("projection runner", () => {
     expect(old).toEqual([{ name: null }]);
   });
 
+  it("applies small pages exactly once", async () => {
+    // Pages of 7 are full on most reads, so the next page is read while one is applied.
+    const definition = renameTables(
+      eventLogProjection({ name: "log_pages", batchSize: 7 }),
+      "pages",
+    );
+    const runner = new ProjectionRunner({
+      pool: database.pool,
+      store,
+      projections: [definition],
+      logger,
+    });
+    await runner.prepare();
+    await appendMixedWorkload(9, 6);
+    await catchUpToHead(runner, "log_pages");
+
+    const { rows: events } = await database.pool.query<{ count: number }>(
+      "SELECT count(*)::int AS count FROM events",
+    );
+    const { rows: applied } = await database.pool.query<{ count: number; max: number }>(
+      "SELECT count(*)::int AS count, max(applied_count) AS max FROM log_pages",
+    );
+    expect(applied[0]!.count).toBe(events[0]!.count);
+    expect(applied[0]!.max).toBe(1);
+  });
+
   it("rebuilds when the code version changes", async () => {
     const first = renameTables(eventLogProjection({ name: "log_versioned" }), "versioned");
     await new ProjectionRunner({
