@@ -124,7 +124,8 @@ export class IdentityCommandHandler {
    * the stream. If another process has appended since, the expected version fails and the
    * command runs again on a fresh load. A decision that appends nothing, such as a rejection,
    * is always checked on a fresh load, because no append would catch a stale state there.
-   * After a fresh load, a version conflict is a real race and is retried once.
+   * Other failures on a kept state are retried on a fresh load too. After a fresh load, a
+   * version conflict is a real race and is retried once.
    */
   async execute(command: IdentityCommand, context: CommandContext): Promise<CommandOutcome> {
     let kept = this.#recall(command.identityId);
@@ -134,12 +135,15 @@ export class IdentityCommandHandler {
         const outcome = await this.#executeOnce(command, context, kept);
         if (outcome) return outcome;
       } catch (error) {
+        // The append checks claims only after the version, so a conflict is with a fresh state.
         if (error instanceof ClaimConflictError) {
           return { ok: false, error: { code: "claim_conflict", claimType: error.claimType } };
         }
-        if (!(error instanceof WrongExpectedVersionError)) throw error;
-        // On a kept state, a conflict only shows that the state was stale.
-        if (!kept && ++conflicts > 1) throw error;
+        // Any other failure on a kept state may come from it being stale: another process may
+        // have erased the identity and destroyed its key, so encryption fails before the append.
+        if (!kept) {
+          if (!(error instanceof WrongExpectedVersionError) || ++conflicts > 1) throw error;
+        }
       }
       kept = undefined;
     }

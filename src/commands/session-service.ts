@@ -92,13 +92,16 @@ export class SessionService {
     );
     if (!outcome.ok || !outcome.position) return { sessionId, token, outcome };
 
-    await this.waitForSessions(outcome.position);
+    // When the wait times out, whoami cannot find the session yet. The caller then reads it
+    // back itself and reports it as missing.
+    const visible = await this.waitForSessions(outcome.position);
     const issued = outcome.events.find((event) => event.type === "SessionIssued");
-    if (!options.identity || issued?.type !== "SessionIssued") {
+    if (!visible || !options.identity || issued?.type !== "SessionIssued") {
       return { sessionId, token, outcome };
     }
-    const active = { session: issuedSessionView(issued.data, now), identity: options.identity };
-    this.#remember(hashSessionToken(token), active, now.getTime());
+    const seenAt = new Date();
+    const active = { session: issuedSessionView(issued.data, seenAt), identity: options.identity };
+    this.#remember(hashSessionToken(token), active, seenAt.getTime());
     return { sessionId, token, outcome, active };
   }
 

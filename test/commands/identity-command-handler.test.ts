@@ -123,3 +123,56 @@ it("refuses only after reading the stream", async () => {
   if (!issued.ok) return;
   expect(issued.version).toBe(4);
 });
+
+it("reloads a kept state after another process erased the identity", async () => {
+  const keys = { masterKey: randomBytes(32), claimKeySecret: randomBytes(32) };
+  const store = new PostgresEventStore({ pool: database.pool });
+  const eraser = new IdentityCommandHandler(store, createPersonalData(database.pool, keys));
+  // Without a data-key cache, this process asks the key store on every encryption.
+  const keeper = new IdentityCommandHandler(
+    store,
+    createPersonalData(database.pool, { ...keys, keyCacheTtlMs: 0 }),
+  );
+  const identityId = randomUUID();
+  const now = () => new Date().toISOString();
+  const registered = await eraser.execute(
+    {
+      type: "RegisterIdentity",
+      identityId,
+      schemaId: "default",
+      traits: { email: "erased-elsewhere@example.com" },
+      identifiers: { password: ["erased-elsewhere@example.com"] },
+      password: {
+        hashedPassword: "$argon2id$v=19$m=256,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+      },
+      verifiableAddresses: [],
+      recoveryAddresses: [],
+      now: now(),
+    },
+    context,
+  );
+  expect(registered.ok).toBe(true);
+  expect((await keeper.load(identityId)).version).toBe(1);
+
+  const erased = await eraser.execute(
+    { type: "EraseIdentity", identityId, reason: "data_subject_request", now: now() },
+    context,
+  );
+  expect(erased.ok).toBe(true);
+
+  const changed = await keeper.execute(
+    {
+      type: "UpdateTraits",
+      identityId,
+      traits: { email: "still-here@example.com" },
+      identifiers: { password: ["still-here@example.com"] },
+      verifiableAddresses: [],
+      recoveryAddresses: [],
+      now: now(),
+    },
+    context,
+  );
+  expect(changed.ok).toBe(false);
+  if (changed.ok) return;
+  expect(changed.error.code).toBe("identity_not_found");
+});

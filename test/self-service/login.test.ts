@@ -222,6 +222,28 @@ describe("login session", () => {
   });
 });
 
+describe("lagging sessions read model", () => {
+  it("answers 503 instead of an unusable token", async () => {
+    await registerIdentity(app, "lagging@example.com", password);
+    const { rows } = await app.database.pool.query<{ generation: number }>(
+      "SELECT generation FROM projection_checkpoints WHERE projection = 'sessions' AND state = 'live'",
+    );
+    // The projection's batch lock, held elsewhere, stops it from applying the new session.
+    const blocker = await app.database.pool.connect();
+    try {
+      await blocker.query("SELECT pg_advisory_lock(7341003, hashtext($1))", [
+        `sessions:${rows[0]!.generation}`,
+      ]);
+      const answer = await login(app, "lagging@example.com", password);
+      expect(answer.status).toBe(503);
+      expect(answer.body.error.id).toBe("service_unavailable");
+    } finally {
+      await blocker.query("SELECT pg_advisory_unlock_all()");
+      blocker.release();
+    }
+  });
+});
+
 describe("inactive identities", () => {
   it("reveal their state only after a correct password", async () => {
     const hash = await app.running.registrar.hasher.hash(password);

@@ -170,35 +170,42 @@ export class PostgresEventStore implements EventStore {
     events: readonly NewEvent[],
     event: StoredEvent,
   ): Promise<AppendResult> {
-    let row: SingleAppendRow | undefined;
-    try {
-      row = await appendSingle(this.#pool, streamId, expectedVersion, {
-        eventId: event.eventId,
-        type: event.type,
-        schemaVersion: event.schemaVersion,
-        data: event.dataJson,
-        metadata: event.metadataJson,
-        contentHash: event.contentHash,
-      });
-    } catch (error) {
-      if ((error as { code?: string }).code !== "23505") throw error;
-      const retried = await findRetriedAppend(this.#pool, streamId, events);
-      if (retried) return retried;
-      throw translateAppendError(error, streamId, expectedVersion, events);
-    }
-    if (!row) {
-      const retried = await findRetriedAppend(this.#pool, streamId, events);
-      if (retried) return retried;
-      const actual = await currentVersion(this.#pool, streamId);
-      throw new WrongExpectedVersionError(streamId, expectedVersion, actual);
-    }
-
-    this.#signal.appended([event.type]);
-    return {
-      streamId,
-      version: Number(row.stream_version),
-      position: formatPosition(row.tx_id, row.seq),
+    const single = {
+      eventId: event.eventId,
+      type: event.type,
+      schemaVersion: event.schemaVersion,
+      data: event.dataJson,
+      metadata: event.metadataJson,
+      contentHash: event.contentHash,
     };
+    for (let attempt = 1; ; attempt += 1) {
+      let row: SingleAppendRow | undefined;
+      try {
+        row = await appendSingle(this.#pool, streamId, expectedVersion, single);
+      } catch (error) {
+        if ((error as { code?: string }).code !== "23505") throw error;
+        const retried = await findRetriedAppend(this.#pool, streamId, events);
+        if (retried) return retried;
+        throw translateAppendError(error, streamId, expectedVersion, events);
+      }
+      if (row) {
+        this.#signal.appended([event.type]);
+        return {
+          streamId,
+          version: Number(row.stream_version),
+          position: formatPosition(row.tx_id, row.seq),
+        };
+      }
+
+      const retried = await findRetriedAppend(this.#pool, streamId, events);
+      if (retried) return retried;
+      // The version is read after the failed statement. When another writer has moved the
+      // stream to the expected version in between, the append is tried again.
+      const actual = await currentVersion(this.#pool, streamId);
+      if (!satisfies(expectedVersion, actual) || attempt >= 3) {
+        throw new WrongExpectedVersionError(streamId, expectedVersion, actual);
+      }
+    }
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -297,6 +304,12 @@ export class PostgresEventStore implements EventStore {
       position: formatPosition(row.tx_id, row.seq),
     };
   }
+}
+
+function satisfies(expected: ExpectedVersion, actual: number): boolean {
+  if (expected === "any") return true;
+  if (expected === "exists") return actual > 0;
+  return (expected === "no_stream" ? 0 : expected) === actual;
 }
 
 function hasNul(json: string): boolean {
