@@ -67,6 +67,9 @@ export interface PostgresEventStoreOptions {
  * Event store on PostgreSQL. Appends go through the `append_events` SQL function in one round
  * trip. `$all` is ordered by (transaction id, sequence) and read only below the oldest running
  * transaction, so a reader never skips a transaction that commits late.
+ * NOTE: writers that append to one stream at once with `any` or `exists` can reach `$all` out
+ * of version order, because a transaction takes its id before it waits for the stream's row
+ * lock. Numeric expected versions cannot, since the loser fails; commands use those.
  */
 export class PostgresEventStore implements EventStore {
   readonly #pool: pg.Pool;
