@@ -20,6 +20,7 @@ export async function startBenchApp(
     LOG_LEVEL: "error",
     REGISTRAR_ENV: "production",
     LOGIN_ATTEMPTS_PER_IP: "1000000",
+    REGISTRATIONS_PER_IP: "1000000",
     COURIER_CAPTURE_PORT: "0",
     COURIER_QUEUE_PREFIX: `bench_${randomBytes(6).toString("hex")}`,
     COURIER_SENDS_PER_IP: "1000000",

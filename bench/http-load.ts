@@ -79,6 +79,52 @@ function request(agent: http.Agent, target: URL, options: LoadOptions): Promise<
   });
 }
 
+/**
+ * Sends one request with an optional JSON body and returns the status and the parsed JSON
+ * response. node:http with a keep-alive agent costs the client less CPU than fetch, which
+ * matters when client and server share the machine's cores.
+ */
+export function requestJson(
+  agent: http.Agent,
+  url: string,
+  options: { method?: string; body?: unknown } = {},
+): Promise<{ status: number; body: unknown }> {
+  const target = new URL(url);
+  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        agent,
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname + target.search,
+        method: options.method ?? "GET",
+        headers: {
+          Accept: "application/json",
+          ...(body !== undefined && {
+            "Content-Type": "application/json",
+            "Content-Length": Buffer.byteLength(body),
+          }),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          resolve({
+            status: res.statusCode ?? 0,
+            body: text === "" ? undefined : JSON.parse(text),
+          });
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
 function percentile(sorted: readonly number[], fraction: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))]!;
