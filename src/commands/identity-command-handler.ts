@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { DomainEvent } from "../domain/event.ts";
 import {
   claimChanges,
@@ -23,6 +24,11 @@ import type { PersonalData } from "../personal-data/create-personal-data.ts";
 // identity, short enough that decrypted personal data does not linger in memory.
 const foldedStateTtlMs = 60_000;
 const foldedStateMaxEntries = 10_000;
+
+// Version conflicts retried after a fresh load, and the pause before the first retry, in ms.
+// Commands of one process never conflict with each other, so these cover other processes.
+const maxConflictRetries = 5;
+const conflictPauseMs = 4;
 
 /** Actor, cause and origin of a command, which become every event's metadata envelope. */
 export interface CommandContext {
@@ -63,6 +69,8 @@ export class IdentityCommandHandler {
   readonly #store: EventStore;
   readonly #personalData: PersonalData;
   readonly #folded = new Map<string, { loaded: LoadedIdentity; until: number }>();
+  /** The last command queued per identity, while one runs. */
+  readonly #queues = new Map<string, Promise<CommandOutcome>>();
 
   constructor(store: EventStore, personalData: PersonalData) {
     this.#store = store;
@@ -125,9 +133,29 @@ export class IdentityCommandHandler {
    * command runs again on a fresh load. A decision that appends nothing, such as a rejection,
    * is always checked on a fresh load, because no append would catch a stale state there.
    * Other failures on a kept state are retried on a fresh load too. After a fresh load, a
-   * version conflict is a real race and is retried once.
+   * version conflict is a real race, such as parallel logins of one identity, and is retried
+   * after a short random pause, up to `maxConflictRetries` times.
    */
   async execute(command: IdentityCommand, context: CommandContext): Promise<CommandOutcome> {
+    // Commands on one identity run one after another in this process, so that parallel
+    // requests, such as logins from several devices, do not collide on its stream.
+    const { identityId } = command;
+    const previous = this.#queues.get(identityId);
+    const run = (previous ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => this.#executeWithRetries(command, context));
+    this.#queues.set(identityId, run);
+    try {
+      return await run;
+    } finally {
+      if (this.#queues.get(identityId) === run) this.#queues.delete(identityId);
+    }
+  }
+
+  async #executeWithRetries(
+    command: IdentityCommand,
+    context: CommandContext,
+  ): Promise<CommandOutcome> {
     let kept = this.#recall(command.identityId);
     let conflicts = 0;
     for (;;) {
@@ -139,10 +167,14 @@ export class IdentityCommandHandler {
         if (error instanceof ClaimConflictError) {
           return { ok: false, error: { code: "claim_conflict", claimType: error.claimType } };
         }
-        // Any other failure on a kept state may come from it being stale: another process may
-        // have erased the identity and destroyed its key, so encryption fails before the append.
+        // Any other failure on a kept state may come from it being stale. For example, another
+        // process may have erased the identity and destroyed its key, so encryption fails.
         if (!kept) {
-          if (!(error instanceof WrongExpectedVersionError) || ++conflicts > 1) throw error;
+          if (!(error instanceof WrongExpectedVersionError)) throw error;
+          conflicts += 1;
+          if (conflicts > maxConflictRetries) throw error;
+          // Writers that met on one stream would meet again at once, so a random pause spreads them.
+          await sleep(Math.random() * conflictPauseMs * conflicts);
         }
       }
       kept = undefined;

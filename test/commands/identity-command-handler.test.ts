@@ -176,3 +176,46 @@ it("reloads a kept state after another process erased the identity", async () =>
   if (changed.ok) return;
   expect(changed.error.code).toBe("identity_not_found");
 });
+
+it("issues parallel sessions from two processes", async () => {
+  const identityId = randomUUID();
+  const now = () => new Date().toISOString();
+  const registered = await first.execute(
+    {
+      type: "RegisterIdentity",
+      identityId,
+      schemaId: "default",
+      traits: { email: "two-processes@example.com" },
+      identifiers: { password: ["two-processes@example.com"] },
+      password: {
+        hashedPassword: "$argon2id$v=19$m=256,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+      },
+      verifiableAddresses: [],
+      recoveryAddresses: [],
+      now: now(),
+    },
+    context,
+  );
+  expect(registered.ok).toBe(true);
+
+  const issue = (handler: IdentityCommandHandler, n: number) =>
+    handler.execute(
+      {
+        type: "IssueSession",
+        identityId,
+        sessionId: randomUUID(),
+        tokenHash: n.toString(16).padStart(64, "0"),
+        authenticationMethods: [{ method: "password", aal: "aal1", completedAt: now() }],
+        expiresAt: new Date(Date.now() + 60_000).toISOString(),
+        device: { id: randomUUID() },
+        now: now(),
+      },
+      context,
+    );
+  const outcomes = await Promise.all(
+    Array.from({ length: 12 }, (_, n) => issue(n % 2 === 0 ? first : second, n)),
+  );
+  expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+  const versions = outcomes.map((outcome) => (outcome.ok ? outcome.version : 0));
+  expect(versions.sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, n) => n + 2));
+});

@@ -222,6 +222,18 @@ describe("login session", () => {
   });
 });
 
+describe("parallel logins", () => {
+  it("all succeed for one identity", async () => {
+    await registerIdentity(app, "many-devices@example.com", password);
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, () => login(app, "many-devices@example.com", password)),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+    const tokens = new Set(answers.map((answer) => answer.body.session_token));
+    expect(tokens.size).toBe(16);
+  });
+});
+
 describe("lagging sessions read model", () => {
   it("answers 503 instead of an unusable token", async () => {
     await registerIdentity(app, "lagging@example.com", password);

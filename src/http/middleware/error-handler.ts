@@ -1,5 +1,6 @@
 import type { Context, Middleware } from "koa";
 import type { Logger } from "pino";
+import { WrongExpectedVersionError } from "../../eventstore/errors.ts";
 import {
   type ErrorId,
   internalServerError,
@@ -71,6 +72,10 @@ export function errorHandler(options: ErrorHandlerOptions): Middleware {
 
 function toRegistrarError(thrown: unknown): RegistrarError {
   if (thrown instanceof RegistrarError) return thrown;
+  // Writers in other processes kept changing the same identity through every retry.
+  if (thrown instanceof WrongExpectedVersionError) {
+    return new RegistrarError("conflict", { cause: thrown });
+  }
 
   const status = statusOf(thrown);
   if (status !== undefined && status >= 400 && status < 500) {

@@ -1,5 +1,6 @@
 import Koa from "koa";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { WrongExpectedVersionError } from "../../../src/eventstore/errors.ts";
 import {
   badRequest,
   conflict,
@@ -50,6 +51,9 @@ const failures: Record<string, () => never> = {
   },
   "/conflict": () => {
     throw conflict({ message: "The identity already exists.", cause: new Error(SECRET) });
+  },
+  "/version-conflict": () => {
+    throw new WrongExpectedVersionError("identity-1", 3, 5);
   },
   "/wrapped-fault": () => {
     throw internalServerError(new Error(SECRET));
@@ -181,6 +185,14 @@ describe("client errors", () => {
     expect(status).toBe(409);
     expect(headers.get("x-request-id")).toBe("req-123");
     expect(headers.get("set-cookie")).not.toBeNull();
+  });
+
+  test("renders a lasting version conflict as 409", async () => {
+    const { status, json } = await get("/version-conflict");
+
+    expect(status).toBe(409);
+    expect(json.error.id).toBe("conflict");
+    expect(JSON.stringify(json)).not.toContain("identity-1");
   });
 
   test("logs expected failures at info without cause", async () => {
