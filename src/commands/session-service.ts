@@ -65,7 +65,11 @@ export class SessionService {
     identityId: string,
     methods: AuthenticationMethod[],
     context: CommandContext,
-    options: { supersedesSessionId?: string; identity?: Identity } = {},
+    options: {
+      supersedesSessionId?: string;
+      identity?: Identity;
+      verifiedPasswordHash?: string;
+    } = {},
   ): Promise<IssuedSession> {
     const token = tokenPrefix + randomBytes(32).toString("base64url");
     const sessionId = randomUUID();
@@ -86,6 +90,9 @@ export class SessionService {
         ...(options.supersedesSessionId
           ? { supersedesSessionId: options.supersedesSessionId }
           : {}),
+        ...(options.verifiedPasswordHash !== undefined && {
+          verifiedPasswordHash: options.verifiedPasswordHash,
+        }),
         now: now.toISOString(),
       },
       context,

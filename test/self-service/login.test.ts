@@ -234,6 +234,60 @@ describe("parallel logins", () => {
   });
 });
 
+describe("changes during a login", () => {
+  // Runs `change` right after the login's password check, before its session is issued.
+  async function loginWhile(
+    email: string,
+    change: (identityId: string) => Promise<void>,
+  ): Promise<Awaited<ReturnType<typeof login>>> {
+    const { identityId } = await registerIdentity(app, email, password);
+    const hasher = app.running.registrar.hasher;
+    const verify = hasher.verify.bind(hasher);
+    hasher.verify = async (...args) => {
+      const result = await verify(...args);
+      await change(identityId);
+      return result;
+    };
+    try {
+      return await login(app, email, password);
+    } finally {
+      hasher.verify = verify;
+    }
+  }
+
+  it("rejects the old password after a change", async () => {
+    const { identities, hasher } = app.running.registrar;
+    const answer = await loginWhile("changed-meanwhile@example.com", async (identityId) => {
+      const outcome = await identities.execute(
+        {
+          type: "ChangePassword",
+          identityId,
+          hashedPassword: await hasher.hash("an entirely new passphrase 19"),
+          revokeOtherSessions: {},
+          now: new Date().toISOString(),
+        },
+        { actor: { type: "identity", id: identityId } },
+      );
+      expect(outcome.ok).toBe(true);
+    });
+    expect(answer.status).toBe(400);
+    expect(messageIds(answer.body.ui.messages)).toEqual([4000006]);
+  });
+
+  it("rejects a login of a deleted identity", async () => {
+    const { identities } = app.running.registrar;
+    const answer = await loginWhile("deleted-meanwhile@example.com", async (identityId) => {
+      const outcome = await identities.execute(
+        { type: "DeleteIdentity", identityId, now: new Date().toISOString() },
+        { actor: { type: "admin", id: "test" } },
+      );
+      expect(outcome.ok).toBe(true);
+    });
+    expect(answer.status).toBe(400);
+    expect(messageIds(answer.body.ui.messages)).toEqual([4000006]);
+  });
+});
+
 describe("lagging sessions read model", () => {
   it("answers 503 instead of an unusable token", async () => {
     await registerIdentity(app, "lagging@example.com", password);

@@ -162,6 +162,11 @@ export interface IssueSession {
   device: SessionDevice;
   /** A session that this one replaces after re-authentication; it is revoked as superseded. */
   supersedesSessionId?: string;
+  /**
+   * The password hash a login verified. When the identity's hash differs by the time the
+   * session is issued, the password was changed in between, and no session is issued.
+   */
+  verifiedPasswordHash?: string;
   now: Timestamp;
 }
 

@@ -30,6 +30,10 @@ export function decideIssueSession(command: IssueSession, state: IdentityStreamS
   if (problem) {
     return problem;
   }
+  const currentHash = existing.identity.credentials.password?.config.hashedPassword;
+  if (command.verifiedPasswordHash !== undefined && command.verifiedPasswordHash !== currentHash) {
+    return { code: "credential_changed", identityId: command.identityId };
+  }
 
   const superseded = activeSessions(existing, command.now).filter(
     (session) => session.id === command.supersedesSessionId,

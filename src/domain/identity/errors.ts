@@ -25,6 +25,8 @@ export type DomainError =
   | { code: "credential_missing" }
   /** A credential that needs identifiers (password) got none from the schema. */
   | { code: "credential_identifier_missing"; credentialType: CredentialType }
+  /** The password a login verified was replaced before its session was issued. */
+  | { code: "credential_changed"; identityId: string }
   | { code: "session_not_found"; sessionId: string }
   | { code: "session_already_exists"; sessionId: string }
   | { code: "session_inactive"; sessionId: string; reason: "revoked" | "expired" }

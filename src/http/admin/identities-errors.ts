@@ -51,6 +51,8 @@ function domainErrorToError(error: DomainError): RegistrarError {
         message: "The identity is inactive.",
         reason: "Activate the identity first.",
       });
+    case "credential_changed":
+      return conflict({ message: "The password changed while the session was issued." });
     case "session_not_found":
       return notFound({ message: "The session could not be found." });
     case "session_already_exists":

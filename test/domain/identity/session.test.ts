@@ -3,6 +3,7 @@ import type { IssueSession } from "../../../src/domain/identity/index.ts";
 import { foldIdentity } from "../../../src/domain/identity/index.ts";
 import {
   decideAfter,
+  hashedPassword,
   identityId,
   otherSessionId,
   registered,
@@ -55,6 +56,25 @@ describe("IssueSession", () => {
         },
       ],
     });
+  });
+
+  it("accepts the verified password hash", () => {
+    const decision = decideAfter([registered], { ...issue, verifiedPasswordHash: hashedPassword });
+    expect(decision).toMatchObject({ events: [{ type: "SessionIssued" }] });
+  });
+
+  it("rejects a password changed since verification", () => {
+    const changed = {
+      type: "PasswordChanged" as const,
+      data: {
+        identityId,
+        hashedPassword: "$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3",
+        changedAt: t1,
+      },
+    };
+    expect(
+      decideAfter([registered, changed], { ...issue, verifiedPasswordHash: hashedPassword }),
+    ).toEqual({ code: "credential_changed", identityId });
   });
 
   it("rejects inactive identity", () => {

@@ -5,7 +5,7 @@ import type { Flow } from "../../../flows/flow-store.ts";
 import type { ActiveSession } from "../../../queries/identity-queries.ts";
 import { internalServerError, serviceUnavailable } from "../../errors.ts";
 import { setOrySessionToken } from "../../kratos/continue-with.ts";
-import { identityDisabledText } from "../../kratos/messages.ts";
+import { identityDisabledText, invalidCredentials } from "../../kratos/messages.ts";
 import { commandContext, sessionTokenOf } from "../../request-context.ts";
 import { activeSessionJson } from "../session-auth.ts";
 import { activeSessionOf, loginStateOf, rejectLogin } from "./login-flow.ts";
@@ -25,7 +25,7 @@ export async function completeLogin(
   identity: Identity,
   password: string,
 ): Promise<void> {
-  const rehashed = await rehashPassword(ctx, registrar, identity, password);
+  const stored = await rehashPassword(ctx, registrar, identity, password);
 
   const previous = loginStateOf(flow).refresh ? await activeSessionOf(ctx, registrar) : undefined;
   const sameIdentity = previous?.identity.id === identity.id;
@@ -46,13 +46,21 @@ export async function completeLogin(
     {
       ...(sameIdentity && { supersedesSessionId: previous.session.id }),
       // A rehash changed the identity after this read of it, so whoami's read is used instead.
-      ...(!rehashed && { identity }),
+      ...(!stored.rehashed && { identity }),
+      // A password change that lands after the verification must also stop this login.
+      verifiedPasswordHash: stored.hash,
     },
   );
   if (!issued.outcome.ok) {
     // The identity was deactivated between the password check and the session.
     if (issued.outcome.error.code === "identity_inactive") {
       await rejectLogin(ctx, registrar, flow, undefined, [{ text: identityDisabledText() }]);
+      return;
+    }
+    // The password was changed, or the identity deleted or erased, during this login.
+    const code = issued.outcome.error.code;
+    if (code === "credential_changed" || code === "identity_not_found") {
+      await rejectLogin(ctx, registrar, flow, undefined, [{ text: invalidCredentials() }]);
       return;
     }
     throw internalServerError(new Error(`session not issued: ${issued.outcome.error.code}`));
@@ -115,20 +123,19 @@ async function endPreviousSession(
 
 /**
  * Replaces a hash made with an older algorithm or lower cost with an argon2id hash at the
- * configured parameters. A failure is logged and does not fail the login.
+ * configured parameters. A failure is logged and does not fail the login. Returns the hash the
+ * identity should have now, and whether the stored identity may differ from `identity`.
  * NOTE: a password change that lands between the reload below and the append would be
  * overwritten by the old password's new hash. The window is a few milliseconds wide.
- * Returns true when the stored identity may differ from `identity`: it needed a new hash, or
- * its hash had changed already.
  */
 async function rehashPassword(
   ctx: Context,
   registrar: Registrar,
   identity: Identity,
   password: string,
-): Promise<boolean> {
-  const verified = identity.credentials.password?.config.hashedPassword;
-  if (!verified || !registrar.hasher.needsRehash(verified)) return false;
+): Promise<{ hash: string; rehashed: boolean }> {
+  const verified = identity.credentials.password?.config.hashedPassword ?? "";
+  if (!registrar.hasher.needsRehash(verified)) return { hash: verified, rehashed: false };
 
   try {
     const { state } = await registrar.identities.load(identity.id);
@@ -136,25 +143,25 @@ async function rehashPassword(
       state.status === "existing"
         ? state.identity.credentials.password?.config.hashedPassword
         : undefined;
-    if (current !== verified) return true;
+    if (current !== verified) return { hash: verified, rehashed: true };
 
+    const hashedPassword = await registrar.hasher.hash(password);
     const outcome = await registrar.identities.execute(
       {
         type: "ChangePassword",
         identityId: identity.id,
-        hashedPassword: await registrar.hasher.hash(password),
+        hashedPassword,
         now: new Date().toISOString(),
       },
       commandContext(ctx, { type: "system", id: "password-rehash" }),
     );
-    if (!outcome.ok) {
-      registrar.logger.warn(
-        { identity_id: identity.id, error_code: outcome.error.code },
-        "password rehash rejected",
-      );
-    }
+    if (outcome.ok) return { hash: hashedPassword, rehashed: true };
+    registrar.logger.warn(
+      { identity_id: identity.id, error_code: outcome.error.code },
+      "password rehash rejected",
+    );
   } catch (error) {
     registrar.logger.error({ identity_id: identity.id, err: error }, "password rehash failed");
   }
-  return true;
+  return { hash: verified, rehashed: true };
 }
