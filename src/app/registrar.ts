@@ -82,6 +82,7 @@ export async function createRegistrar(
   const pool = new pg.Pool({
     connectionString: config.DATABASE_URL,
     max: config.DATABASE_POOL_SIZE,
+    statement_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS,
   });
   pool.on("error", (error) => logger.error({ err: error }, "idle PostgreSQL connection failed"));
   // Auto-pipelining sends the commands one request issues together, such as a login's

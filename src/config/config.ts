@@ -17,6 +17,12 @@ const coreConfigSchema = z.object({
   REGISTRAR_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: z.url().default("postgres://postgres@127.0.0.1:5432/registrar"),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(20),
+  /**
+   * Longest run of one SQL statement, in ms. A statement stuck behind a lock or a lost
+   * connection fails after it, instead of holding its request and the identity's queued
+   * commands forever.
+   */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   REDIS_URL: z.url().default("redis://127.0.0.1:6379"),
   /** Unset: an SMTP capture server runs in the same process. */
   SMTP_URL: z.url().optional(),

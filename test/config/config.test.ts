@@ -15,6 +15,7 @@ it.each([
   ["MASTER_KEY", "c2hvcnQ="],
   ["REGISTRAR_ENV", "staging"],
   ["RUN_PROJECTIONS", "maybe"],
+  ["DATABASE_STATEMENT_TIMEOUT_MS", "5"],
 ])("names %s when its value is invalid", (key, value) => {
   expect(() => parseConfig({ [key]: value })).toThrow(ConfigError);
   expect(() => parseConfig({ [key]: value })).toThrow(new RegExp(`^invalid configuration: ${key}`));
