@@ -18,7 +18,7 @@ const coreConfigSchema = z.object({
   DATABASE_URL: z.url().default("postgres://postgres@127.0.0.1:5432/registrar"),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(20),
   /**
-   * Longest run of one SQL statement, in ms. A statement stuck behind a lock or a lost
+   * Maximum run time of one SQL statement, in ms. A statement stuck behind a lock or a lost
    * connection fails after it, instead of holding its request and the identity's queued
    * commands forever.
    */

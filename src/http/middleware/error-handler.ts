@@ -104,6 +104,18 @@ function logFailure(logger: Logger, ctx: Context, error: RegistrarError): void {
   };
   if (error.status >= 500) {
     logger.error({ ...fields, err: error.cause ?? error }, "request failed");
+  } else if (error.cause instanceof WrongExpectedVersionError) {
+    // Conflicts that outlast the retries mean heavy contention on one stream.
+    const { streamId, expectedVersion, actualVersion } = error.cause;
+    logger.warn(
+      {
+        ...fields,
+        stream_id: streamId,
+        expected_version: expectedVersion,
+        actual_version: actualVersion,
+      },
+      "request rejected after version conflicts",
+    );
   } else if (WARN_IDS.has(error.id)) {
     logger.warn(fields, "request rejected");
   } else {

@@ -193,6 +193,12 @@ describe("client errors", () => {
     expect(status).toBe(409);
     expect(json.error.id).toBe("conflict");
     expect(JSON.stringify(json)).not.toContain("identity-1");
+    expect(lines.at(-1)).toMatchObject({
+      level: LEVEL.warn,
+      stream_id: "identity-1",
+      expected_version: 3,
+      actual_version: 5,
+    });
   });
 
   test("logs expected failures at info without cause", async () => {
