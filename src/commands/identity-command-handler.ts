@@ -19,6 +19,7 @@ import type { EventActor, EventMetadata } from "../eventstore/envelope.ts";
 import { ClaimConflictError, WrongExpectedVersionError } from "../eventstore/errors.ts";
 import type { Claim, EventStore, NewEvent, Position } from "../eventstore/port.ts";
 import type { PersonalData } from "../personal-data/create-personal-data.ts";
+import { PersonalDataError } from "../personal-data/errors.ts";
 
 // Folded identity states kept per process: long enough to serve a burst of commands on one
 // identity, short enough that decrypted personal data does not linger in memory.
@@ -28,7 +29,7 @@ const foldedStateMaxEntries = 10_000;
 // Version conflicts retried after a fresh load, and the longest pause before the first retry
 // and before any retry, in ms. Commands of one process never conflict with each other, so
 // these cover other processes. With 8 handlers sharing a stream, 64 parallel sessions all
-// succeeded; with 5 retries of at most 4 ms times the attempt, 3 to 5 of them failed.
+// succeeded. With 5 retries of at most 4 ms times the attempt, 3 to 5 of them failed.
 const maxConflictRetries = 10;
 const firstConflictPauseMs = 5;
 const maxConflictPauseMs = 200;
@@ -135,8 +136,8 @@ export class IdentityCommandHandler {
    * the stream. If another process has appended since, the expected version fails and the
    * command runs again on a fresh load. A decision that appends nothing, such as a rejection,
    * is always checked on a fresh load, because no append would catch a stale state there.
-   * Other failures on a kept state are retried on a fresh load too. After a fresh load, a
-   * version conflict is a real race, such as parallel logins of one identity, and is retried
+   * A data key found destroyed on a kept state also leads to a fresh load. After a fresh load,
+   * a version conflict is a real race, such as parallel logins of one identity, and is retried
    * after a random pause that grows with each conflict, up to `maxConflictRetries` times.
    */
   async execute(command: IdentityCommand, context: CommandContext): Promise<CommandOutcome> {
@@ -170,8 +171,13 @@ export class IdentityCommandHandler {
         if (error instanceof ClaimConflictError) {
           return { ok: false, error: { code: "claim_conflict", claimType: error.claimType } };
         }
-        // Any other failure on a kept state may come from it being stale. For example, another
-        // process may have erased the identity and destroyed its key, so encryption fails.
+        // On a kept state, a missing data key also means the state is stale, because another
+        // process erased or deleted the identity and destroyed its key. Other failures, such as
+        // a connection lost after the append committed, are not retried, so nothing runs twice.
+        const stale =
+          error instanceof WrongExpectedVersionError ||
+          (error instanceof PersonalDataError && error.code === "subject_erased");
+        if (!stale) throw error;
         if (!kept) {
           if (!(error instanceof WrongExpectedVersionError)) throw error;
           conflicts += 1;
