@@ -356,6 +356,58 @@ describe("password rehash", () => {
     const again = await login(app, "imported@example.com", password);
     expect(again.status).toBe(200);
   });
+
+  it("lets parallel logins share one rehash", async () => {
+    await createIdentity(app, {
+      email: "imported-parallel@example.com",
+      hashedPassword: bcrypt.hashSync(password, 4),
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => login(app, "imported-parallel@example.com", password)),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+  });
+
+  it("keeps a password change made during the rehash", async () => {
+    const identityId = await createIdentity(app, {
+      email: "imported-reset@example.com",
+      hashedPassword: bcrypt.hashSync(password, 4),
+    });
+    const { identities, hasher } = app.running.registrar;
+    const newPassword = "an administrator's new passphrase 7";
+    const hash = hasher.hash.bind(hasher);
+    let changed = false;
+    hasher.hash = async (plain) => {
+      const result = await hash(plain);
+      if (!changed) {
+        changed = true;
+        // An administrator resets the password while the login computes its new hash.
+        const outcome = await identities.execute(
+          {
+            type: "ChangePassword",
+            identityId,
+            hashedPassword: await hash(newPassword),
+            revokeOtherSessions: {},
+            now: new Date().toISOString(),
+          },
+          { actor: { type: "admin", id: "test" } },
+        );
+        expect(outcome.ok).toBe(true);
+      }
+      return result;
+    };
+    let answer: Awaited<ReturnType<typeof login>>;
+    try {
+      answer = await login(app, "imported-reset@example.com", password);
+    } finally {
+      hasher.hash = hash;
+    }
+
+    expect(answer.status).toBe(400);
+    expect(messageIds(answer.body.ui.messages)).toEqual([4000006]);
+    expect((await login(app, "imported-reset@example.com", password)).status).toBe(400);
+    expect((await login(app, "imported-reset@example.com", newPassword)).status).toBe(200);
+  });
 });
 
 describe("security log", () => {

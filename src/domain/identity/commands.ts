@@ -115,6 +115,11 @@ export interface ChangePassword {
   hashedPassword: string;
   /** Revokes every active session except `exceptSessionId`, as ASVS 7.4.3 lets an identity do. */
   revokeOtherSessions?: { exceptSessionId?: string };
+  /**
+   * The hash this change replaces. When the identity's hash differs, another change came first
+   * and this one is rejected, so that a rehash after login cannot undo a password change.
+   */
+  replacesHash?: string;
   now: Timestamp;
 }
 

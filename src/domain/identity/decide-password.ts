@@ -21,6 +21,10 @@ export function decideChangePassword(
   if (hashProblem) {
     return hashProblem;
   }
+  const currentHash = existing.identity.credentials.password?.config.hashedPassword;
+  if (command.replacesHash !== undefined && command.replacesHash !== currentHash) {
+    return { code: "credential_changed", identityId: command.identityId };
+  }
 
   const keep = command.revokeOtherSessions?.exceptSessionId;
   const others = command.revokeOtherSessions

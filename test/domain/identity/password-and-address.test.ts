@@ -3,6 +3,7 @@ import { foldIdentity } from "../../../src/domain/identity/index.ts";
 import {
   addressId,
   decideAfter,
+  hashedPassword,
   identityId,
   otherSessionId,
   registered,
@@ -30,6 +31,29 @@ describe("ChangePassword", () => {
         { type: "PasswordChanged", data: { identityId, hashedPassword: newHash, changedAt: t1 } },
       ],
     });
+  });
+
+  it("replaces the expected hash", () => {
+    const decision = decideAfter([registered], {
+      type: "ChangePassword",
+      identityId,
+      hashedPassword: newHash,
+      replacesHash: hashedPassword,
+      now: t1,
+    });
+    expect(decision).toMatchObject({ events: [{ type: "PasswordChanged" }] });
+  });
+
+  it("rejects a hash changed in between", () => {
+    expect(
+      decideAfter([registered], {
+        type: "ChangePassword",
+        identityId,
+        hashedPassword: newHash,
+        replacesHash: "$2b$04$an.older.hash.than.the.stored.one",
+        now: t1,
+      }),
+    ).toEqual({ code: "credential_changed", identityId });
   });
 
   it("revokes other sessions when asked", () => {

@@ -123,10 +123,9 @@ async function endPreviousSession(
 
 /**
  * Replaces a hash made with an older algorithm or lower cost with an argon2id hash at the
- * configured parameters. A failure is logged and does not fail the login. Returns the hash the
- * identity should have now, and whether the stored identity may differ from `identity`.
- * NOTE: a password change that lands between the reload below and the append would be
- * overwritten by the old password's new hash. The window is a few milliseconds wide.
+ * configured parameters, unless the stored hash has changed since the login checked it. A
+ * failure is logged and does not fail the login. Returns the hash the session is issued
+ * against, and whether the stored identity may differ from `identity`.
  */
 async function rehashPassword(
   ctx: Context,
@@ -138,24 +137,24 @@ async function rehashPassword(
   if (!registrar.hasher.needsRehash(verified)) return { hash: verified, rehashed: false };
 
   try {
-    const { state } = await registrar.identities.load(identity.id);
-    const current =
-      state.status === "existing"
-        ? state.identity.credentials.password?.config.hashedPassword
-        : undefined;
-    if (current !== verified) return { hash: verified, rehashed: true };
-
     const hashedPassword = await registrar.hasher.hash(password);
     const outcome = await registrar.identities.execute(
       {
         type: "ChangePassword",
         identityId: identity.id,
         hashedPassword,
+        replacesHash: verified,
         now: new Date().toISOString(),
       },
       commandContext(ctx, { type: "system", id: "password-rehash" }),
     );
     if (outcome.ok) return { hash: hashedPassword, rehashed: true };
+    if (outcome.error.code === "credential_changed") {
+      return {
+        hash: await currentHashIfMatching(registrar, identity.id, password, verified),
+        rehashed: true,
+      };
+    }
     registrar.logger.warn(
       { identity_id: identity.id, error_code: outcome.error.code },
       "password rehash rejected",
@@ -164,4 +163,24 @@ async function rehashPassword(
     registrar.logger.error({ identity_id: identity.id, err: error }, "password rehash failed");
   }
   return { hash: verified, rehashed: true };
+}
+
+/**
+ * Returns the identity's current hash when `password` matches it, as after a parallel login's
+ * rehash, and otherwise `verified`, which the session command then rejects as changed.
+ */
+async function currentHashIfMatching(
+  registrar: Registrar,
+  identityId: string,
+  password: string,
+  verified: string,
+): Promise<string> {
+  const { state } = await registrar.identities.load(identityId);
+  const current =
+    state.status === "existing"
+      ? state.identity.credentials.password?.config.hashedPassword
+      : undefined;
+  if (current === undefined) return verified;
+  const check = await registrar.hasher.verify(password, current);
+  return check.outcome === "match" ? current : verified;
 }
