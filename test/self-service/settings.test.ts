@@ -333,3 +333,39 @@ describe("privileged session", () => {
     expect(retried.body.identity.traits.email).toBe("aged@example.com");
   });
 });
+
+describe("identity deleted during a settings submit", () => {
+  for (const [method, body] of [
+    ["password", { method: "password", password: "a replacement passphrase 31" }],
+    ["profile", { method: "profile", traits: { email: "renamed-while-deleted@example.com" } }],
+  ] as const) {
+    it(`answers 401 for ${method}`, async () => {
+      const { identityId, token } = await registerIdentity(
+        app,
+        `deleted-during-${method}@example.com`,
+        password,
+      );
+      const flow = await newFlow(app, token);
+      const { identities } = app.running.registrar;
+      const execute = identities.execute.bind(identities);
+      // The identity is deleted just before the settings command runs.
+      identities.execute = async (command, context) => {
+        if (command.type === "ChangePassword" || command.type === "UpdateTraits") {
+          const deleted = await execute(
+            { type: "DeleteIdentity", identityId, now: new Date().toISOString() },
+            { actor: { type: "admin", id: "test" } },
+          );
+          expect(deleted.ok).toBe(true);
+        }
+        return execute(command, context);
+      };
+      try {
+        const answer = await submit(app, flow.id, token, body);
+        expect(answer.status).toBe(401);
+        expect(answer.body.error.id).toBe("session_inactive");
+      } finally {
+        identities.execute = execute;
+      }
+    });
+  }
+});

@@ -8,6 +8,7 @@ import {
 import type { Flow } from "../../../flows/flow-store.ts";
 import type { ActiveSession } from "../../../queries/identity-queries.ts";
 import { internalServerError } from "../../errors.ts";
+import { sessionInactive } from "../../kratos/flow-errors.ts";
 import { passwordSameAsOld, settingsSaved, type UiText } from "../../kratos/messages.ts";
 import { commandContext } from "../../request-context.ts";
 import { identityActor } from "../sessions.ts";
@@ -61,6 +62,10 @@ export async function submitPasswordSettings(
     { ...commandContext(ctx, identityActor(active)), causationId: flow.id },
   );
   if (!outcome.ok) {
+    // The identity was deleted, erased or deactivated during the request, ending its sessions.
+    if (outcome.error.code === "identity_not_found" || outcome.error.code === "identity_inactive") {
+      throw sessionInactive();
+    }
     throw internalServerError(new Error(`password change rejected: ${outcome.error.code}`));
   }
   if (outcome.position) {

@@ -10,6 +10,7 @@ import type { Flow } from "../../../flows/flow-store.ts";
 import type { ExtractedTraits, TraitAddress } from "../../../identity-schema/index.ts";
 import type { ActiveSession } from "../../../queries/identity-queries.ts";
 import { internalServerError } from "../../errors.ts";
+import { sessionInactive } from "../../kratos/flow-errors.ts";
 import {
   duplicateCredentials,
   propertyMissing,
@@ -78,6 +79,10 @@ export async function submitProfileSettings(
     return reject([{ text: duplicateCredentials() }]);
   }
   if (!outcome.ok) {
+    // The identity was deleted, erased or deactivated during the request, ending its sessions.
+    if (outcome.error.code === "identity_not_found" || outcome.error.code === "identity_inactive") {
+      throw sessionInactive();
+    }
     throw internalServerError(new Error(`traits update rejected: ${outcome.error.code}`));
   }
   if (outcome.position) await registrar.sessions.waitForIdentities(outcome.position);
