@@ -58,8 +58,8 @@ export class SessionService {
   /**
    * Issues a session with a fresh 256-bit token and waits (bounded) until whoami can see it, so
    * the client can use the token at once. When the caller passes its current read of the
-   * identity as `options.identity`, the result includes the new session, and this process's
-   * whoami cache stores it.
+   * identity as `options.identity`, the result includes the new session. Whoami still reads the
+   * read model, so that it never shows that earlier read of the identity.
    */
   async issue(
     identityId: string,
@@ -106,9 +106,10 @@ export class SessionService {
     if (!visible || !options.identity || issued?.type !== "SessionIssued") {
       return { sessionId, token, outcome };
     }
-    const seenAt = new Date();
-    const active = { session: issuedSessionView(issued.data, seenAt), identity: options.identity };
-    this.#remember(hashSessionToken(token), active, seenAt.getTime());
+    const active = {
+      session: issuedSessionView(issued.data, new Date()),
+      identity: options.identity,
+    };
     return { sessionId, token, outcome, active };
   }
 
@@ -135,13 +136,9 @@ export class SessionService {
     }
 
     const session = await this.#queries.findActiveSession(hash, new Date(now));
-    this.#remember(hash, session, now);
-    return session;
-  }
-
-  #remember(hash: string, session: ActiveSession | undefined, now: number): void {
     if (this.#cache.size >= cacheMaxEntries) this.#cache.clear();
     this.#cache.set(hash, { session, until: now + cacheTtlMs });
+    return session;
   }
 
   /** Drops a token from this process's cache, so its own revocation shows at once. */
