@@ -45,7 +45,7 @@ export async function completeLogin(
     { ...commandContext(ctx, actor), causationId: flow.id },
     {
       ...(sameIdentity && { supersedesSessionId: previous.session.id }),
-      // A rehash changed the identity after this read of it, so whoami's read is used instead.
+      // A rehash changed the identity after this read of it, so the session is read back instead.
       ...(!stored.rehashed && { identity }),
       // A password change that lands after the verification must also stop this login.
       verifiedPasswordHash: stored.hash,
