@@ -75,16 +75,18 @@ it("folds events another process appended after its cached state", async () => {
   expect(loaded.state.identity.state).toBe("inactive");
 });
 
-it("refuses only after reading the stream", async () => {
+const now = () => new Date().toISOString();
+
+/** Registers an identity with a password through `handler` and returns its id. */
+async function registerWith(handler: IdentityCommandHandler, email: string): Promise<string> {
   const identityId = randomUUID();
-  const now = () => new Date().toISOString();
-  const registered = await first.execute(
+  const registered = await handler.execute(
     {
       type: "RegisterIdentity",
       identityId,
       schemaId: "default",
-      traits: { email: "reactivated@example.com" },
-      identifiers: { password: ["reactivated@example.com"] },
+      traits: { email },
+      identifiers: { password: [email] },
       password: {
         hashedPassword: "$argon2id$v=19$m=256,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
       },
@@ -95,23 +97,17 @@ it("refuses only after reading the stream", async () => {
     context,
   );
   expect(registered.ok).toBe(true);
-  expect(
-    (await first.execute({ type: "DeactivateIdentity", identityId, now: now() }, context)).ok,
-  ).toBe(true);
+  return identityId;
+}
 
-  // The first handler keeps the identity as inactive; the second activates it again.
-  const activated = await second.execute(
-    { type: "ActivateIdentity", identityId, now: now() },
-    context,
-  );
-  expect(activated.ok).toBe(true);
-
-  const issued = await first.execute(
+/** Issues a session through `handler`. `n` makes its token hash unique. */
+function issueWith(handler: IdentityCommandHandler, identityId: string, n: number) {
+  return handler.execute(
     {
       type: "IssueSession",
       identityId,
       sessionId: randomUUID(),
-      tokenHash: "c".repeat(64),
+      tokenHash: n.toString(16).padStart(64, "0"),
       authenticationMethods: [{ method: "password", aal: "aal1", completedAt: now() }],
       expiresAt: new Date(Date.now() + 60_000).toISOString(),
       device: { id: randomUUID() },
@@ -119,40 +115,38 @@ it("refuses only after reading the stream", async () => {
     },
     context,
   );
+}
+
+it("rejects only after a fresh load", async () => {
+  const identityId = await registerWith(first, "reactivated@example.com");
+  expect(
+    (await first.execute({ type: "DeactivateIdentity", identityId, now: now() }, context)).ok,
+  ).toBe(true);
+
+  // The first handler caches the identity as inactive. The second activates it again.
+  const activated = await second.execute(
+    { type: "ActivateIdentity", identityId, now: now() },
+    context,
+  );
+  expect(activated.ok).toBe(true);
+
+  const issued = await issueWith(first, identityId, 0xc);
   expect(issued.ok).toBe(true);
   if (!issued.ok) return;
   expect(issued.version).toBe(4);
 });
 
-it("reloads a kept state after another process erased the identity", async () => {
+it("reloads after another process erased", async () => {
   const keys = { masterKey: randomBytes(32), claimKeySecret: randomBytes(32) };
   const store = new PostgresEventStore({ pool: database.pool });
   const eraser = new IdentityCommandHandler(store, createPersonalData(database.pool, keys));
-  // Without a data-key cache, this process asks the key store on every encryption.
-  const keeper = new IdentityCommandHandler(
+  // Without a data-key cache, this process reads the key store on every encryption.
+  const caching = new IdentityCommandHandler(
     store,
     createPersonalData(database.pool, { ...keys, keyCacheTtlMs: 0 }),
   );
-  const identityId = randomUUID();
-  const now = () => new Date().toISOString();
-  const registered = await eraser.execute(
-    {
-      type: "RegisterIdentity",
-      identityId,
-      schemaId: "default",
-      traits: { email: "erased-elsewhere@example.com" },
-      identifiers: { password: ["erased-elsewhere@example.com"] },
-      password: {
-        hashedPassword: "$argon2id$v=19$m=256,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
-      },
-      verifiableAddresses: [],
-      recoveryAddresses: [],
-      now: now(),
-    },
-    context,
-  );
-  expect(registered.ok).toBe(true);
-  expect((await keeper.load(identityId)).version).toBe(1);
+  const identityId = await registerWith(eraser, "erased-elsewhere@example.com");
+  expect((await caching.load(identityId)).version).toBe(1);
 
   const erased = await eraser.execute(
     { type: "EraseIdentity", identityId, reason: "data_subject_request", now: now() },
@@ -160,7 +154,7 @@ it("reloads a kept state after another process erased the identity", async () =>
   );
   expect(erased.ok).toBe(true);
 
-  const changed = await keeper.execute(
+  const changed = await caching.execute(
     {
       type: "UpdateTraits",
       identityId,
@@ -178,42 +172,9 @@ it("reloads a kept state after another process erased the identity", async () =>
 });
 
 it("issues parallel sessions from two processes", async () => {
-  const identityId = randomUUID();
-  const now = () => new Date().toISOString();
-  const registered = await first.execute(
-    {
-      type: "RegisterIdentity",
-      identityId,
-      schemaId: "default",
-      traits: { email: "two-processes@example.com" },
-      identifiers: { password: ["two-processes@example.com"] },
-      password: {
-        hashedPassword: "$argon2id$v=19$m=256,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
-      },
-      verifiableAddresses: [],
-      recoveryAddresses: [],
-      now: now(),
-    },
-    context,
-  );
-  expect(registered.ok).toBe(true);
-
-  const issue = (handler: IdentityCommandHandler, n: number) =>
-    handler.execute(
-      {
-        type: "IssueSession",
-        identityId,
-        sessionId: randomUUID(),
-        tokenHash: n.toString(16).padStart(64, "0"),
-        authenticationMethods: [{ method: "password", aal: "aal1", completedAt: now() }],
-        expiresAt: new Date(Date.now() + 60_000).toISOString(),
-        device: { id: randomUUID() },
-        now: now(),
-      },
-      context,
-    );
+  const identityId = await registerWith(first, "two-processes@example.com");
   const outcomes = await Promise.all(
-    Array.from({ length: 12 }, (_, n) => issue(n % 2 === 0 ? first : second, n)),
+    Array.from({ length: 12 }, (_, n) => issueWith(n % 2 === 0 ? first : second, identityId, n)),
   );
   expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
   const versions = outcomes.map((outcome) => (outcome.ok ? outcome.version : 0));

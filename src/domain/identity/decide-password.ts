@@ -1,7 +1,7 @@
 import type { ChangePassword } from "./commands.ts";
 import { accept, type Decision } from "./decision.ts";
 import { isDomainError } from "./errors.ts";
-import { checkPasswordHash, requireExisting } from "./guards.ts";
+import { checkPasswordHash, requireExisting, requirePasswordHash } from "./guards.ts";
 import { activeSessions, revokeSessions } from "./session-revocation.ts";
 import type { IdentityStreamState } from "./state.ts";
 
@@ -21,9 +21,9 @@ export function decideChangePassword(
   if (hashProblem) {
     return hashProblem;
   }
-  const currentHash = existing.identity.credentials.password?.config.hashedPassword;
-  if (command.replacesHash !== undefined && command.replacesHash !== currentHash) {
-    return { code: "credential_changed", identityId: command.identityId };
+  const changed = requirePasswordHash(existing, command.replacesHash);
+  if (changed) {
+    return changed;
   }
 
   const keep = command.revokeOtherSessions?.exceptSessionId;

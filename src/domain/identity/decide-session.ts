@@ -9,7 +9,7 @@ import type {
 import { accept, type Decision } from "./decision.ts";
 import { type DomainError, isDomainError } from "./errors.ts";
 import type { SessionIssued } from "./events.ts";
-import { requireExisting } from "./guards.ts";
+import { requireExisting, requirePasswordHash } from "./guards.ts";
 import type { Session } from "./model.ts";
 import { activeSessions, revokeSessions } from "./session-revocation.ts";
 import type { ExistingIdentity, IdentityStreamState } from "./state.ts";
@@ -30,9 +30,9 @@ export function decideIssueSession(command: IssueSession, state: IdentityStreamS
   if (problem) {
     return problem;
   }
-  const currentHash = existing.identity.credentials.password?.config.hashedPassword;
-  if (command.verifiedPasswordHash !== undefined && command.verifiedPasswordHash !== currentHash) {
-    return { code: "credential_changed", identityId: command.identityId };
+  const changed = requirePasswordHash(existing, command.verifiedPasswordHash);
+  if (changed) {
+    return changed;
   }
 
   const superseded = activeSessions(existing, command.now).filter(

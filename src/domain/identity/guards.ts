@@ -15,6 +15,19 @@ export function requireExisting(
   return state;
 }
 
+/**
+ * Returns `credential_changed` when `expectedHash` is given and the identity's password hash
+ * differs from it, because another change came first.
+ */
+export function requirePasswordHash(
+  existing: ExistingIdentity,
+  expectedHash: string | undefined,
+): DomainError | null {
+  if (expectedHash === undefined) return null;
+  if (existing.identity.credentials.password?.config.hashedPassword === expectedHash) return null;
+  return { code: "credential_changed", identityId: existing.identity.id };
+}
+
 /** Returns `identity_already_exists` or `identity_not_found` unless the stream is new. */
 export function requireNew(state: IdentityStreamState, identityId: string): DomainError | null {
   if (state.status === "existing") {

@@ -24,7 +24,12 @@ import { noUpcasters, type UpcasterRegistry } from "../upcasters.ts";
 import { type AppendListener, AppendSignal } from "./append-signal.ts";
 import { comparePostgresPositions, formatPosition, parsePosition } from "./position.ts";
 import { findRetriedAppend } from "./retried-append.ts";
-import { appendSingle, currentVersion, type SingleAppendRow } from "./single-append.ts";
+import {
+  appendSingle,
+  currentVersion,
+  type SingleAppendRow,
+  type StoredEvent,
+} from "./single-append.ts";
 import { verifyPostgresStream } from "./verify-stream.ts";
 
 const defaultReadLimit = 1000;
@@ -43,16 +48,6 @@ interface EventRow {
   seq: string;
 }
 
-/** An event ready to store: its JSON texts and the hash of its canonical content. */
-interface StoredEvent {
-  eventId: string;
-  type: string;
-  schemaVersion: number;
-  dataJson: string;
-  metadataJson: string;
-  contentHash: Buffer;
-}
-
 const eventColumns = `e.stream_id, e.stream_version, e.event_id, e.event_type, e.schema_version,
   e.data, e.metadata, e.recorded_at, e.tx_id::text AS tx_id, e.seq`;
 
@@ -69,7 +64,7 @@ export interface PostgresEventStoreOptions {
  * transaction, so a reader never skips a transaction that commits late.
  * NOTE: writers that append to one stream at once with `any` or `exists` can reach `$all` out
  * of version order, because a transaction takes its id before it waits for the stream's row
- * lock. Numeric expected versions cannot, since the loser fails; commands use those.
+ * lock. Numeric expected versions cannot, because the loser fails, and commands use those.
  */
 export class PostgresEventStore implements EventStore {
   readonly #pool: pg.Pool;
@@ -173,18 +168,10 @@ export class PostgresEventStore implements EventStore {
     events: readonly NewEvent[],
     event: StoredEvent,
   ): Promise<AppendResult> {
-    const single = {
-      eventId: event.eventId,
-      type: event.type,
-      schemaVersion: event.schemaVersion,
-      data: event.dataJson,
-      metadata: event.metadataJson,
-      contentHash: event.contentHash,
-    };
     for (let attempt = 1; ; attempt += 1) {
       let row: SingleAppendRow | undefined;
       try {
-        row = await appendSingle(this.#pool, streamId, expectedVersion, single);
+        row = await appendSingle(this.#pool, streamId, expectedVersion, event);
       } catch (error) {
         if ((error as { code?: string }).code !== "23505") throw error;
         const retried = await findRetriedAppend(this.#pool, streamId, events);

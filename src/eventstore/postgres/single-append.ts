@@ -1,15 +1,13 @@
 import type pg from "pg";
 import type { ExpectedVersion } from "../port.ts";
 
-/** One event as `appendSingle` stores it. */
-export interface SingleEvent {
+/** An event ready to store: its JSON texts and the hash of its canonical content. */
+export interface StoredEvent {
   eventId: string;
   type: string;
   schemaVersion: number;
-  /** JSON text of the event's data. */
-  data: string;
-  /** JSON text of the event's metadata. */
-  metadata: string;
+  dataJson: string;
+  metadataJson: string;
   /** SHA-256 of the event's canonical JSON with its stream id. */
   contentHash: Buffer;
 }
@@ -67,7 +65,7 @@ export async function appendSingle(
   pool: pg.Pool,
   streamId: string,
   expected: ExpectedVersion,
-  event: SingleEvent,
+  event: StoredEvent,
 ): Promise<SingleAppendRow | undefined> {
   const values = [
     streamId,
@@ -75,29 +73,17 @@ export async function appendSingle(
     event.eventId,
     event.type,
     event.schemaVersion,
-    event.data,
-    event.metadata,
+    event.dataJson,
+    event.metadataJson,
   ];
-  if (expected === "no_stream" || expected === 0) {
-    return appendFirst(pool, values);
-  }
-  const next = await pool.query<SingleAppendRow>({
-    name: "append_next_event",
-    text: nextEventStatement,
-    values: [...values, typeof expected === "number" ? expected : null],
-  });
-  if (next.rows[0] || expected !== "any") return next.rows[0];
+  if (expected === "no_stream" || expected === 0) return appendFirst(pool, values);
+
+  const next = await appendNext(pool, values, typeof expected === "number" ? expected : null);
+  if (next || expected !== "any") return next;
 
   // `any` on a stream with no row yet creates it. When another writer created it in between,
   // the update finds its row.
-  const created = await appendFirst(pool, values);
-  if (created) return created;
-  const retried = await pool.query<SingleAppendRow>({
-    name: "append_next_event",
-    text: nextEventStatement,
-    values: [...values, null],
-  });
-  return retried.rows[0];
+  return (await appendFirst(pool, values)) ?? (await appendNext(pool, values, null));
 }
 
 async function appendFirst(pool: pg.Pool, values: unknown[]): Promise<SingleAppendRow | undefined> {
@@ -105,6 +91,19 @@ async function appendFirst(pool: pg.Pool, values: unknown[]): Promise<SingleAppe
     name: "append_first_event",
     text: firstEventStatement,
     values,
+  });
+  return rows[0];
+}
+
+async function appendNext(
+  pool: pg.Pool,
+  values: unknown[],
+  expectedVersion: number | null,
+): Promise<SingleAppendRow | undefined> {
+  const { rows } = await pool.query<SingleAppendRow>({
+    name: "append_next_event",
+    text: nextEventStatement,
+    values: [...values, expectedVersion],
   });
   return rows[0];
 }

@@ -4,7 +4,11 @@ import type { Identity } from "../../../domain/identity/index.ts";
 import type { Flow } from "../../../flows/flow-store.ts";
 import { type ActiveSession, toIdentityView } from "../../../queries/identity-queries.ts";
 import type { RegistrarError } from "../../errors.ts";
-import { securityIdentityMismatch, sessionRefreshRequired } from "../../kratos/flow-errors.ts";
+import {
+  securityIdentityMismatch,
+  sessionInactive,
+  sessionRefreshRequired,
+} from "../../kratos/flow-errors.ts";
 import { flowActionUrl, type SettingsFlowJson, settingsFlowToJson } from "../../kratos/flows.ts";
 import { identityToJson } from "../../kratos/identity-json.ts";
 import type { UiText } from "../../kratos/messages.ts";
@@ -145,4 +149,14 @@ export function refreshRequired(ctx: Context, registrar: Registrar): RegistrarEr
     return_to: `${publicUrl}${ctx.path}${ctx.search}`,
   });
   return sessionRefreshRequired(`${publicUrl}/self-service/login/browser?${query}`);
+}
+
+/**
+ * Raises `session_inactive` when a settings command failed because the identity was deleted,
+ * erased or deactivated during the request, which ended its sessions.
+ */
+export function rejectEndedIdentity(error: { code: string }): void {
+  if (error.code === "identity_not_found" || error.code === "identity_inactive") {
+    throw sessionInactive();
+  }
 }

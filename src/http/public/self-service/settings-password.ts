@@ -8,13 +8,18 @@ import {
 import type { Flow } from "../../../flows/flow-store.ts";
 import type { ActiveSession } from "../../../queries/identity-queries.ts";
 import { internalServerError } from "../../errors.ts";
-import { sessionInactive } from "../../kratos/flow-errors.ts";
 import { passwordSameAsOld, settingsSaved, type UiText } from "../../kratos/messages.ts";
 import { commandContext } from "../../request-context.ts";
 import { identityActor } from "../sessions.ts";
 import { passwordPolicyMessage } from "./flow-helpers.ts";
 import { requiredString } from "./form-fields.ts";
-import { answerSettings, isPrivileged, refreshRequired, settingsUi } from "./settings-flow.ts";
+import {
+  answerSettings,
+  isPrivileged,
+  refreshRequired,
+  rejectEndedIdentity,
+  settingsUi,
+} from "./settings-flow.ts";
 
 /**
  * Changes the password from a settings flow (`method: "password"`). It needs a privileged
@@ -62,10 +67,7 @@ export async function submitPasswordSettings(
     { ...commandContext(ctx, identityActor(active)), causationId: flow.id },
   );
   if (!outcome.ok) {
-    // The identity was deleted, erased or deactivated during the request, ending its sessions.
-    if (outcome.error.code === "identity_not_found" || outcome.error.code === "identity_inactive") {
-      throw sessionInactive();
-    }
+    rejectEndedIdentity(outcome.error);
     throw internalServerError(new Error(`password change rejected: ${outcome.error.code}`));
   }
   if (outcome.position) {

@@ -10,7 +10,6 @@ import type { Flow } from "../../../flows/flow-store.ts";
 import type { ExtractedTraits, TraitAddress } from "../../../identity-schema/index.ts";
 import type { ActiveSession } from "../../../queries/identity-queries.ts";
 import { internalServerError } from "../../errors.ts";
-import { sessionInactive } from "../../kratos/flow-errors.ts";
 import {
   duplicateCredentials,
   propertyMissing,
@@ -22,7 +21,13 @@ import {
 import { commandContext } from "../../request-context.ts";
 import { identityActor } from "../sessions.ts";
 import { type FormMessage, jsonTypeOf } from "./form-fields.ts";
-import { answerSettings, isPrivileged, refreshRequired, settingsUi } from "./settings-flow.ts";
+import {
+  answerSettings,
+  isPrivileged,
+  refreshRequired,
+  rejectEndedIdentity,
+  settingsUi,
+} from "./settings-flow.ts";
 
 /**
  * Updates the traits from a settings flow (`method: "profile"`). The traits are validated
@@ -79,10 +84,7 @@ export async function submitProfileSettings(
     return reject([{ text: duplicateCredentials() }]);
   }
   if (!outcome.ok) {
-    // The identity was deleted, erased or deactivated during the request, ending its sessions.
-    if (outcome.error.code === "identity_not_found" || outcome.error.code === "identity_inactive") {
-      throw sessionInactive();
-    }
+    rejectEndedIdentity(outcome.error);
     throw internalServerError(new Error(`traits update rejected: ${outcome.error.code}`));
   }
   if (outcome.position) await registrar.sessions.waitForIdentities(outcome.position);
