@@ -207,7 +207,7 @@ export class IdentityQueries {
 
 /**
  * Builds the view of a session from its `SessionIssued` data, as the sessions read model will
- * hold it once the event is applied.
+ * contain it once the event is applied.
  */
 export function issuedSessionView(data: SessionIssued["data"], now: Date): SessionView {
   return toSessionView(

@@ -11,7 +11,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-it("cancels statements that run past the timeout", async () => {
+it("cancels statements past the timeout", async () => {
   const started = Date.now();
   const error = await app.registrar.pool
     .query("SELECT pg_sleep(5)")

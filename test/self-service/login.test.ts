@@ -197,7 +197,7 @@ describe("login submission", () => {
 describe("login session", () => {
   it("matches what whoami reads later", async () => {
     const { token } = await registerIdentity(app, "same-session@example.com", password);
-    // The verification mail changes the identity in the background; let it settle first.
+    // The verification mail changes the identity in the background, so wait for it first.
     await eventually(async () => {
       app.running.registrar.sessions.forgetAll();
       const current = await send(app, "GET", "/sessions/whoami", {
@@ -255,7 +255,7 @@ describe("changes during a login", () => {
     }
   }
 
-  it("rejects the old password after a change", async () => {
+  it("rejects a password changed meanwhile", async () => {
     const { identities, hasher } = app.running.registrar;
     const answer = await loginWhile("changed-meanwhile@example.com", async (identityId) => {
       const outcome = await identities.execute(
@@ -274,7 +274,7 @@ describe("changes during a login", () => {
     expect(messageIds(answer.body.ui.messages)).toEqual([4000006]);
   });
 
-  it("rejects a login of a deleted identity", async () => {
+  it("rejects a deleted identity", async () => {
     const { identities } = app.running.registrar;
     const answer = await loginWhile("deleted-meanwhile@example.com", async (identityId) => {
       const outcome = await identities.execute(
@@ -289,7 +289,7 @@ describe("changes during a login", () => {
 });
 
 describe("lagging sessions read model", () => {
-  it("answers 503 instead of an unusable token", async () => {
+  it("answers 503 for an unreadable session", async () => {
     await registerIdentity(app, "lagging@example.com", password);
     const { rows } = await app.database.pool.query<{ generation: number }>(
       "SELECT generation FROM projection_checkpoints WHERE projection = 'sessions' AND state = 'live'",
@@ -368,7 +368,7 @@ describe("password rehash", () => {
     expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
   });
 
-  it("keeps a password change made during the rehash", async () => {
+  it("keeps a reset made during rehash", async () => {
     const identityId = await createIdentity(app, {
       email: "imported-reset@example.com",
       hashedPassword: bcrypt.hashSync(password, 4),

@@ -52,7 +52,7 @@ function domainErrorToError(error: DomainError): RegistrarError {
         reason: "Activate the identity first.",
       });
     case "credential_changed":
-      return conflict({ message: "The password changed while the session was issued." });
+      return conflict({ message: "The password was changed by another request." });
     case "session_not_found":
       return notFound({ message: "The session could not be found." });
     case "session_already_exists":
