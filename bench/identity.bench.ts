@@ -27,6 +27,10 @@ async function register(publicUrl: string, email: string): Promise<string> {
   return (response.body as { session_token: string }).session_token;
 }
 
+async function verifyRaw(hash: string): Promise<void> {
+  if (!(await argon2.verify(hash, password))) throw new Error("verification failed");
+}
+
 /**
  * Password logins through the native flow beside raw argon2id verification at the same
  * parameters and concurrency, measured in alternating slices. Logins rotate over several
@@ -42,9 +46,7 @@ async function benchLogin(publicUrl: string, parameters: argon2.Options): Promis
   const rates = await interleaved(
     concurrency,
     2 * durationMs,
-    async () => {
-      if (!(await argon2.verify(hash, password))) throw new Error("verification failed");
-    },
+    () => verifyRaw(hash),
     async () => {
       next += 1;
       await login(publicUrl, emails[next % emails.length]!);
@@ -57,6 +59,54 @@ async function benchLogin(publicUrl: string, parameters: argon2.Options): Promis
     baselineName: "raw argon2id verify, same parameters",
     baseline: rates.baseline,
   });
+  await benchLoginFloor(hash, concurrency);
+}
+
+/**
+ * Measures a login's two requests against a bare Koa app whose second route only verifies the
+ * password. Its ratio is the most a login could reach if Registrar's own work cost nothing.
+ */
+async function benchLoginFloor(hash: string, concurrency: number): Promise<void> {
+  const bareApp = new Koa();
+  const router = new Router();
+  router.get("/flow", (ctx) => {
+    ctx.body = { id: randomUUID() };
+  });
+  router.post("/verify", async (ctx) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { password: string };
+    ctx.body = { verified: await argon2.verify(hash, body.password) };
+  });
+  bareApp.use(router.routes());
+  const server = await listen(bareApp, "127.0.0.1", 0);
+  const url = `http://127.0.0.1:${portOf(server)}`;
+  try {
+    const rates = await interleaved(
+      concurrency,
+      2 * durationMs,
+      () => verifyRaw(hash),
+      async () => {
+        await requestJson(agent, `${url}/flow`);
+        const response = await requestJson(agent, `${url}/verify`, {
+          method: "POST",
+          body: { password },
+        });
+        if ((response.body as { verified: boolean }).verified !== true) {
+          throw new Error("verification failed");
+        }
+      },
+    );
+    report({
+      name: "login floor: bare Koa, 2 requests",
+      value: rates.subject,
+      unit: "ops/s",
+      baselineName: "raw argon2id verify, same parameters",
+      baseline: rates.baseline,
+    });
+  } finally {
+    await close(server);
+  }
 }
 
 async function login(publicUrl: string, identifier: string): Promise<void> {
