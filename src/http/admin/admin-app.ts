@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import Router from "@koa/router";
-import Koa from "koa";
+import Koa, { type Middleware } from "koa";
 import type { Registrar } from "../../app/registrar.ts";
 import { accessLog } from "../middleware/access-log.ts";
 import { bodyParser } from "../middleware/body-parser.ts";
@@ -13,6 +13,7 @@ import { registerAuditRoutes } from "./audit.ts";
 import { registerCommandRoutes } from "./commands.ts";
 import { registerCourierRoutes } from "./courier.ts";
 import { registerIdentityRoutes } from "./identities.ts";
+import { batchBodyLimitBytes } from "./identities-batch-body.ts";
 import { metricsMiddleware, registerMetricsRoutes } from "./metrics.ts";
 import { registerProjectionRoutes } from "./projections.ts";
 import { registerAdminRecoveryRoutes } from "./recovery.ts";
@@ -62,8 +63,19 @@ export function createAdminApp(registrar: Registrar, extraRoutes: AdminRoutes[] 
   });
   app.use(authenticateApiKey(registrar.apiKeys));
   app.use(queryGuard());
-  app.use(bodyParser({ root: "any" }));
+  app.use(parseAdminBody());
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
+}
+
+/** Parses request bodies, allowing the batch create a larger body than the other routes. */
+function parseAdminBody(): Middleware {
+  const parseBody = bodyParser({ root: "any" });
+  const parseBatchBody = bodyParser({ root: "any", limitBytes: batchBodyLimitBytes });
+  return function parseAdminRequestBody(ctx, next) {
+    // The router also matches the path with a trailing slash.
+    const isBatchCreate = ctx.method === "PATCH" && /^\/admin\/identities\/?$/.test(ctx.path);
+    return isBatchCreate ? parseBatchBody(ctx, next) : parseBody(ctx, next);
+  };
 }

@@ -1,6 +1,7 @@
 import type Router from "@koa/router";
 import type { Registrar } from "../../app/registrar.ts";
 import { requireScope } from "./api-key-auth.ts";
+import { batchCreateIdentities } from "./identities-batch.ts";
 import { createIdentity } from "./identities-create.ts";
 import { deleteIdentity, eraseIdentity } from "./identities-delete.ts";
 import { getIdentity, getIdentityByExternalId } from "./identities-get.ts";
@@ -24,6 +25,7 @@ export function registerIdentityRoutes(router: Router, registrar: Registrar): vo
 
   router.get("/admin/identities", read, listIdentities(registrar));
   router.post("/admin/identities", write, createIdentity(registrar));
+  router.patch("/admin/identities", write, batchCreateIdentities(registrar));
   router.get("/admin/identities/by/external/:externalID", read, getIdentityByExternalId(registrar));
   router.get("/admin/identities/:id", read, getIdentity(registrar));
   router.put("/admin/identities/:id", write, replaceIdentity(registrar));
