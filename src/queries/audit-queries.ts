@@ -88,6 +88,7 @@ export class AuditQueries {
     where("ordinal", ">", page.after);
     values.push(page.limit + 1);
 
+    // The output column `ordinal` is text, so the ORDER BY names the table's numeric column.
     const { rows } = await this.#pool.query<AuditRow>(
       `SELECT ordinal::text AS ordinal, event_id, event_type, stream_id,
          stream_version::integer AS stream_version, identity_id, actor_type, actor_id,
@@ -95,7 +96,7 @@ export class AuditQueries {
          occurred_at, recorded_at
        FROM audit_trail
        ${conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : ""}
-       ORDER BY ordinal LIMIT $${values.length}`,
+       ORDER BY audit_trail.ordinal LIMIT $${values.length}`,
       values,
     );
     const entries = rows.slice(0, page.limit).map((row) => ({

@@ -129,6 +129,7 @@ export async function listSecurityEvents(
   query: SecurityEventQuery,
 ): Promise<SecurityEventPage> {
   const parsed = securityEventQuerySchema.parse(query);
+  // The output column `id` is text, so the ORDER BY names the table's numeric column.
   const { rows } = await db.query<SecurityLogRow>(
     `SELECT id::text AS id, event_type, identity_id, identifier_key, metadata, occurred_at
      FROM security_log
@@ -137,7 +138,7 @@ export async function listSecurityEvents(
        AND ($3::timestamptz IS NULL OR occurred_at >= $3)
        AND ($4::timestamptz IS NULL OR occurred_at < $4)
        AND ($5::bigint IS NULL OR id > $5)
-     ORDER BY id LIMIT $6`,
+     ORDER BY security_log.id LIMIT $6`,
     [
       parsed.identityId ?? null,
       parsed.type ?? null,

@@ -1,5 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { csvCell } from "../../src/http/admin/audit-export.ts";
+import { recordSecurityEvent } from "../../src/security/security-log.ts";
 import type { TestApp } from "../support/app.ts";
 import { eventually } from "../support/eventually.ts";
 import {
@@ -112,6 +114,35 @@ describe("GET /admin/audit/events", () => {
     expectError(onIdentities, 400, "bad_request");
   });
 
+  it("pages in numeric order past ordinal 9", async () => {
+    const busyId = (await createIdentity(app, { traits: { email: "busy@example.com" } })).id;
+    for (let tier = 1; tier <= 11; tier += 1) {
+      const response = await admin(app, "POST", "/admin/commands/SetMetadata", {
+        body: { identity_id: busyId, metadata_admin: { tier } },
+      });
+      expect(response.status).toBe(200);
+    }
+    const byOrdinal = (rows: { ordinal: string }[]) => rows.map((row) => Number(row.ordinal));
+    let all: number[] = [];
+    await eventually(async () => {
+      const rows = await admin(app, "GET", `/admin/audit/events?identity_id=${busyId}`);
+      all = byOrdinal(rows.body);
+      expect(all).toHaveLength(12);
+    });
+    expect(all.at(-1)).toBeGreaterThan(9);
+    expect(all).toEqual([...all].sort((a, b) => a - b));
+
+    const seen: number[] = [];
+    let path: string | undefined = `/admin/audit/events?identity_id=${busyId}&page_size=5`;
+    for (let round = 0; round < 5 && path !== undefined; round += 1) {
+      const page = await admin(app, "GET", path);
+      expect(page.status, page.text).toBe(200);
+      seen.push(...byOrdinal(page.body));
+      path = /<([^>]+)>; rel="next"/.exec(page.headers.get("link") ?? "")?.[1];
+    }
+    expect(seen).toEqual(all);
+  });
+
   it("exports NDJSON", async () => {
     const requests: { path: string; headers: Record<string, string> }[] = [
       { path: `/admin/audit/events?identity_id=${identityId}&format=ndjson`, headers: {} },
@@ -222,5 +253,36 @@ describe("GET /admin/audit/events", () => {
 
     const bad = await admin(app, "GET", "/admin/audit/security-events?type=Everything");
     expectError(bad, 400, "bad_request");
+  });
+
+  it("pages security events in numeric order", async () => {
+    const subject = randomUUID();
+    for (let attempt = 0; attempt < 12; attempt += 1) {
+      await recordSecurityEvent(
+        app.database.pool,
+        {
+          type: "LoginFailed",
+          identityId: subject,
+          identifierKey: "paged-key",
+          data: { reason: "wrong_password", flowId: randomUUID() },
+        },
+        { actor: { type: "anonymous" } },
+      );
+    }
+    const query = `/admin/audit/security-events?identity_id=${subject}`;
+    const all = (await admin(app, "GET", query)).body.map((row: { id: string }) => Number(row.id));
+    expect(all).toHaveLength(12);
+    expect(all.at(-1)).toBeGreaterThanOrEqual(10);
+    expect(all).toEqual([...all].sort((a, b) => a - b));
+
+    const seen: number[] = [];
+    let path: string | undefined = `${query}&page_size=5`;
+    for (let round = 0; round < 5 && path !== undefined; round += 1) {
+      const page = await admin(app, "GET", path);
+      expect(page.status, page.text).toBe(200);
+      seen.push(...page.body.map((row: { id: string }) => Number(row.id)));
+      path = /<([^>]+)>; rel="next"/.exec(page.headers.get("link") ?? "")?.[1];
+    }
+    expect(seen).toEqual(all);
   });
 });
