@@ -32,10 +32,9 @@ export function registerCourierRoutes(router: Router, registrar: Registrar): voi
         ...(recipient !== undefined && { recipient: recipient.trim().toLowerCase() }),
       });
       if (page.nextPageToken) {
-        const next = new URL(`${ctx.origin}${ctx.path}`);
-        next.searchParams.set("page_token", page.nextPageToken);
-        if (pageSize) next.searchParams.set("page_size", String(pageSize));
-        ctx.set("Link", `<${next.pathname}${next.search}>; rel="next"`);
+        const next = new URLSearchParams(ctx.querystring);
+        next.set("page_token", page.nextPageToken);
+        ctx.set("Link", `</admin/courier/messages?${next}>; rel="next"`);
       }
       ctx.body = page.messages;
     } catch (error) {
