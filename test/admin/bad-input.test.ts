@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { batchBodyLimitBytes } from "../../src/http/admin/identities-batch-body.ts";
+import { DEFAULT_BODY_LIMIT_BYTES } from "../../src/http/middleware/body-parser.ts";
 import type { TestApp } from "../support/app.ts";
 import {
   type ApiResponse,
@@ -30,22 +32,39 @@ const commandNames = [
 interface BodyRoute {
   method: string;
   path: () => string;
+  /** The route's body size limit, when it differs from the admin port's default. */
+  bodyLimitBytes?: number;
 }
+
+const batchRoute: BodyRoute = {
+  method: "PATCH",
+  path: () => "/admin/identities",
+  bodyLimitBytes: batchBodyLimitBytes,
+};
 
 const bodyRoutes: BodyRoute[] = [
   { method: "POST", path: () => "/admin/identities" },
   { method: "PUT", path: () => `/admin/identities/${identityId}` },
   { method: "PATCH", path: () => `/admin/identities/${identityId}` },
+  batchRoute,
   { method: "POST", path: () => `/admin/identities/${identityId}/erase` },
   ...commandNames.map((name) => ({ method: "POST", path: () => `/admin/commands/${name}` })),
 ];
 
 // Bodies that every route must reject, as raw JSON text.
-const hostileBodies: { name: string; body: string; status: number; id: string }[] = [
+const hostileBodies: {
+  name: string;
+  body: string | ((route: BodyRoute) => string);
+  status: number;
+  id: string;
+}[] = [
   { name: "malformed JSON", body: '{"traits": {"email": ', status: 400, id: "bad_request" },
   {
     name: "body over the size limit",
-    body: JSON.stringify({ traits: { email: "x".repeat(200 * 1024) } }),
+    body: (route) => {
+      const limitBytes = route.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+      return JSON.stringify({ traits: { email: "x".repeat(2 * limitBytes) } });
+    },
     status: 413,
     id: "request_body_too_large",
   },
@@ -109,7 +128,8 @@ describe("hostile bodies on every admin route", () => {
   for (const hostile of hostileBodies) {
     it(`rejects ${hostile.name}`, async () => {
       for (const route of bodyRoutes) {
-        const response = await sendRaw(route, hostile.body);
+        const body = typeof hostile.body === "string" ? hostile.body : hostile.body(route);
+        const response = await sendRaw(route, body);
         expectRejected(
           response,
           `${route.method} ${route.path()} with ${hostile.name}`,
@@ -174,6 +194,19 @@ describe("hostile bodies on every admin route", () => {
       },
       { route: replace!, body: { ...put, state: "gone" }, label: "bad state" },
       { route: replace!, body: { traits: {} }, label: "missing state" },
+      { route: batchRoute, body: { unknown_field: 1 }, label: "unknown field" },
+      { route: batchRoute, body: [], label: "array body" },
+      { route: batchRoute, body: { identities: [{}] }, label: "entry without create" },
+      {
+        route: batchRoute,
+        body: { identities: [{ create: { ...create, extra: true } }] },
+        label: "extra create field",
+      },
+      {
+        route: batchRoute,
+        body: { identities: [{ create, patch_id: "1" }] },
+        label: "patch id no UUID",
+      },
     );
     for (const item of cases) {
       const response = await admin(app, item.route.method, item.route.path(), { body: item.body });
