@@ -23,7 +23,8 @@ export const developmentSecretsFile = ".registrar/secrets.json";
 
 /**
  * Returns the secrets from configuration. In development, missing ones are generated once into
- * a git-ignored file and reused on later starts; in production a missing secret stops start-up.
+ * a git-ignored file and reused on later starts, and so is an admin API key when no key is
+ * configured. In production a missing secret stops start-up, and no admin key is generated.
  */
 export async function loadSecrets(
   config: RawConfig,
@@ -31,7 +32,14 @@ export async function loadSecrets(
   cwd = process.cwd(),
 ): Promise<Secrets> {
   const previousMasterKeys = parsePreviousKeys(config.PREVIOUS_MASTER_KEYS);
-  if (config.MASTER_KEY && config.CLAIM_KEY_SECRET) {
+  const hasAdminKey = config.ADMIN_API_KEY !== undefined || config.ADMIN_API_KEYS !== undefined;
+  const production = config.REGISTRAR_ENV === "production";
+  if (config.MASTER_KEY && config.CLAIM_KEY_SECRET && (hasAdminKey || production)) {
+    if (!hasAdminKey) {
+      logger.warn(
+        "no admin API key is configured, so every admin request gets 401. Set ADMIN_API_KEY or ADMIN_API_KEYS.",
+      );
+    }
     return {
       masterKey: config.MASTER_KEY,
       previousMasterKeys,
@@ -39,7 +47,7 @@ export async function loadSecrets(
       adminApiKey: config.ADMIN_API_KEY,
     };
   }
-  if (config.REGISTRAR_ENV === "production") {
+  if (production) {
     const missing = [
       config.MASTER_KEY ? undefined : "MASTER_KEY",
       config.CLAIM_KEY_SECRET ? undefined : "CLAIM_KEY_SECRET",
@@ -53,7 +61,7 @@ export async function loadSecrets(
     masterKey: config.MASTER_KEY ?? Buffer.from(stored.MASTER_KEY, "base64"),
     previousMasterKeys,
     claimKeySecret: config.CLAIM_KEY_SECRET ?? Buffer.from(stored.CLAIM_KEY_SECRET, "base64"),
-    adminApiKey: config.ADMIN_API_KEY ?? stored.ADMIN_API_KEY,
+    adminApiKey: hasAdminKey ? config.ADMIN_API_KEY : stored.ADMIN_API_KEY,
   };
 }
 
