@@ -305,21 +305,21 @@ const cases: BadInputCase[] = [
     method: "POST",
     path: submit,
     options: registration({ method: "oidc" }),
-    expected: { messageId: 4010002 },
+    expected: { messageId: 4010003 },
   },
   {
     name: "submit method as a number",
     method: "POST",
     path: submit,
     options: registration({ method: 1 }),
-    expected: { messageId: 4010002 },
+    expected: { messageId: 4010003 },
   },
   {
     name: "submit without method",
     method: "POST",
     path: submit,
     options: registration({ method: undefined }),
-    expected: { messageId: 4010002 },
+    expected: { messageId: 4010003 },
   },
   {
     name: "submit SQL in the email",
@@ -446,6 +446,31 @@ describe("registration routes with bad input", () => {
       "/self-service/registration/api?return_to=https%3A%2F%2Fevil.example%2F",
     );
     expectErrorEnvelope(reply, 400, "self_service_flow_return_to_forbidden", "foreign return_to");
+  });
+
+  it("replaces an expired flow with 4040001", async () => {
+    const created = await publicCall(app, "GET", "/self-service/registration/api");
+    await app.database.pool.query(
+      "UPDATE flows SET expires_at = now() - interval '2 minutes' WHERE id = $1",
+      [created.body.id],
+    );
+    const reply = await publicCall(
+      app,
+      "POST",
+      `/self-service/registration?flow=${created.body.id}`,
+      registration({})(),
+    );
+    expectErrorEnvelope(reply, 410, "self_service_flow_expired", "expired flow");
+    const replacement = await publicCall(
+      app,
+      "GET",
+      `/self-service/registration/flows?id=${reply.body.use_flow_id}`,
+    );
+    expect(replacement.status).toBe(200);
+    expect(replacement.body.ui.messages.map((message: { id: number }) => message.id)).toEqual([
+      4040001,
+    ]);
+    expect(replacement.body.ui.messages[0].context.expired_at_unix).toBeTypeOf("number");
   });
 
   it("stores SQL metacharacters verbatim", async () => {

@@ -188,6 +188,9 @@ export const MESSAGE_CATALOGUE = {
   4010002: error(
     "Could not find a strategy to log you in with. Check that the form was filled out correctly.",
   ),
+  4010003: error(
+    "Could not find a strategy to sign you up with. Check that the form was filled out correctly.",
+  ),
   4010008: error("The login code is invalid or has already been used. Please try again."),
   4010011: error("This account has been disabled."),
 

@@ -224,6 +224,7 @@ export function duplicateCredentialsWithHints(input: DuplicateWithHintsContext):
 // Flow errors
 export const loginFlowExpired = flowExpired(4010001);
 export const loginStrategyNotFound = () => uiText(4010002);
+export const registrationStrategyNotFound = () => uiText(4010003);
 export const invalidLoginCode = () => uiText(4010008);
 export const identityDisabledText = () => uiText(4010011);
 export const registrationFlowExpired = flowExpired(4040001);

@@ -16,8 +16,9 @@ import { flowActionUrl, registrationFlowToJson } from "../../kratos/flows.ts";
 import { identityToJson } from "../../kratos/identity-json.ts";
 import {
   duplicateCredentials,
-  loginStrategyNotFound,
   propertyMissing,
+  registrationFlowExpired,
+  registrationStrategyNotFound,
   type UiText,
 } from "../../kratos/messages.ts";
 import { sessionToJson } from "../../kratos/session-json.ts";
@@ -53,15 +54,15 @@ export function registerRegistrationRoutes(router: Router, registrar: Registrar)
   });
 
   router.get("/self-service/registration/flows", async (ctx) => {
-    const flow = await loadFlow(ctx, registrar, "registration", () =>
-      createRegistrationFlow(ctx, registrar),
+    const flow = await loadFlow(ctx, registrar, "registration", (expired) =>
+      replaceExpiredFlow(ctx, registrar, expired),
     );
     ctx.body = renderFlow(flow);
   });
 
   router.post("/self-service/registration", async (ctx) => {
-    const flow = await loadFlow(ctx, registrar, "registration", () =>
-      createRegistrationFlow(ctx, registrar),
+    const flow = await loadFlow(ctx, registrar, "registration", (expired) =>
+      replaceExpiredFlow(ctx, registrar, expired),
     );
     rejectBrowserRequest(ctx);
     await rejectWhenSignedIn(ctx, registrar);
@@ -78,7 +79,18 @@ async function rejectWhenSignedIn(ctx: Context, registrar: Registrar): Promise<v
   if (token && (await registrar.sessions.resolve(token))) throw sessionAlreadyAvailable();
 }
 
-function createRegistrationFlow(ctx: Context, registrar: Registrar): Promise<Flow> {
+/** Builds the replacement of an expired flow, carrying message 4040001. */
+function replaceExpiredFlow(ctx: Context, registrar: Registrar, expired: Flow): Promise<Flow> {
+  return createRegistrationFlow(ctx, registrar, [
+    registrationFlowExpired(expired.expiresAt, new Date()),
+  ]);
+}
+
+function createRegistrationFlow(
+  ctx: Context,
+  registrar: Registrar,
+  messages: UiText[] = [],
+): Promise<Flow> {
   const schemaId = registrar.schemas.defaultSchemaId;
   const fields = uiTraitFields(registrar.schemas.describeTraitFields(schemaId) ?? []);
   return registrar.flows.create({
@@ -99,6 +111,7 @@ function createRegistrationFlow(ctx: Context, registrar: Registrar): Promise<Flo
           ...traitNodes(fields, {}, "default"),
           ...passwordRegistrationNodes(),
         ],
+        messages,
       }),
   });
 }
@@ -157,7 +170,7 @@ async function submitRegistration(ctx: Context, registrar: Registrar, flow: Flow
 
   if (stringField(body, "method") !== "password") {
     await rejectWithMessages(ctx, registrar, flow, displayTraits, [
-      { text: loginStrategyNotFound() },
+      { text: registrationStrategyNotFound() },
     ]);
     return;
   }
