@@ -18,10 +18,10 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function patch(operations: unknown[]) {
+async function patch(operations: unknown[], contentType = "application/json") {
   const response = await fetch(`${app.adminUrl}/admin/identities/${identityId}`, {
     method: "PATCH",
-    headers: { Authorization: `Bearer ${app.adminKey}`, "Content-Type": "application/json" },
+    headers: { Authorization: `Bearer ${app.adminKey}`, "Content-Type": contentType },
     body: JSON.stringify(operations),
   });
   return { status: response.status, body: (await response.json()) as { error?: { id: string } } };
@@ -31,6 +31,13 @@ async function countEvents(): Promise<number> {
   const { rows } = await app.database.pool.query("SELECT count(*)::int AS n FROM events");
   return rows[0].n;
 }
+
+it("accepts the JSON Patch media type", async () => {
+  const operations = [{ op: "add", path: "/metadata_public", value: { plan: "pro" } }];
+  const result = await patch(operations, "application/json-patch+json");
+  expect(result.status).toBe(200);
+  expect(result.body).toMatchObject({ metadata_public: { plan: "pro" } });
+});
 
 it("rejects copy operations that double the identity past the limit", async () => {
   const before = await countEvents();

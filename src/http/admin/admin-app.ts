@@ -71,8 +71,10 @@ export function createAdminApp(registrar: Registrar, extraRoutes: AdminRoutes[] 
 
 /** Parses request bodies, allowing the batch create a larger body than the other routes. */
 function parseAdminBody(): Middleware {
-  const parseBody = bodyParser({ root: "any" });
-  const parseBatchBody = bodyParser({ root: "any", limitBytes: batchBodyLimitBytes });
+  // RFC 6902 registers application/json-patch+json for JSON Patch documents.
+  const jsonTypes = ["application/json", "application/json-patch+json"];
+  const parseBody = bodyParser({ root: "any", jsonTypes });
+  const parseBatchBody = bodyParser({ root: "any", jsonTypes, limitBytes: batchBodyLimitBytes });
   return function parseAdminRequestBody(ctx, next) {
     // The router also matches the path with a trailing slash.
     const isBatchCreate = ctx.method === "PATCH" && /^\/admin\/identities\/?$/.test(ctx.path);
