@@ -193,6 +193,18 @@ export interface RevokeSession {
   now: Timestamp;
 }
 
+/**
+ * Revokes those of the listed sessions that are still active, for Kratos's bulk
+ * `POST /admin/sessions`. Ids that name no session of the identity are skipped.
+ */
+export interface RevokeSessions {
+  type: "RevokeSessions";
+  identityId: string;
+  sessionIds: string[];
+  reason: SessionRevocationReason;
+  now: Timestamp;
+}
+
 /** Revokes every active session except the caller's own (Kratos's `DELETE /sessions`). */
 export interface RevokeOtherSessions {
   type: "RevokeOtherSessions";
@@ -263,6 +275,7 @@ export type IdentityCommand =
   | IssueSession
   | RefreshSession
   | RevokeSession
+  | RevokeSessions
   | RevokeOtherSessions
   | RevokeAllSessions
   | MarkAddressVerified

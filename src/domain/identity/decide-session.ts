@@ -5,6 +5,7 @@ import type {
   RevokeAllSessions,
   RevokeOtherSessions,
   RevokeSession,
+  RevokeSessions,
 } from "./commands.ts";
 import { accept, type Decision } from "./decision.ts";
 import { type DomainError, isDomainError } from "./errors.ts";
@@ -150,6 +151,23 @@ export function decideRevokeSession(command: RevokeSession, state: IdentityStrea
 
   const active = activeSessions(existing, command.now).filter((s) => s.id === session.id);
   return accept(...revokeSessions(existing, active, command.reason, command.now));
+}
+
+/**
+ * Decides the revocation of the listed sessions that are still active. Ids of sessions that are
+ * unknown, already revoked or expired produce no event and no error.
+ */
+export function decideRevokeSessions(
+  command: RevokeSessions,
+  state: IdentityStreamState,
+): Decision {
+  const existing = requireExisting(state, command.identityId);
+  if (isDomainError(existing)) {
+    return existing;
+  }
+  const listed = new Set(command.sessionIds);
+  const sessions = activeSessions(existing, command.now).filter((s) => listed.has(s.id));
+  return accept(...revokeSessions(existing, sessions, command.reason, command.now));
 }
 
 /** Decides the revocation of every active session but `keepSessionId`, as `revoked_by_identity`. */

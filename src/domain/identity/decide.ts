@@ -19,6 +19,7 @@ import {
   decideRevokeAllSessions,
   decideRevokeOtherSessions,
   decideRevokeSession,
+  decideRevokeSessions,
 } from "./decide-session.ts";
 import type { Decision } from "./decision.ts";
 import type { IdentityStreamState } from "./state.ts";
@@ -55,6 +56,8 @@ export function decideIdentityCommand(
       return decideRefreshSession(command, state);
     case "RevokeSession":
       return decideRevokeSession(command, state);
+    case "RevokeSessions":
+      return decideRevokeSessions(command, state);
     case "RevokeOtherSessions":
       return decideRevokeOtherSessions(command, state);
     case "RevokeAllSessions":

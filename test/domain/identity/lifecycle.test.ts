@@ -181,6 +181,13 @@ describe("EraseIdentity and DeleteIdentity", () => {
     },
     { type: "RefreshSession", identityId, sessionId, expiresAt: tomorrow, now: t3 },
     { type: "RevokeSession", identityId, sessionId, reason: "logout", now: t3 },
+    {
+      type: "RevokeSessions",
+      identityId,
+      sessionIds: [sessionId],
+      reason: "revoked_by_admin",
+      now: t3,
+    },
     { type: "RevokeOtherSessions", identityId, keepSessionId: sessionId, now: t3 },
     { type: "RevokeAllSessions", identityId, reason: "revoked_by_admin", now: t3 },
     { type: "MarkAddressVerified", identityId, via: "email", value: "alice@example.com", now: t3 },
@@ -204,7 +211,7 @@ describe("EraseIdentity and DeleteIdentity", () => {
 
   it("covers every command type", () => {
     const types = new Set(everyCommand.map((command) => command.type));
-    expect(types.size).toBe(16);
+    expect(types.size).toBe(17);
   });
 
   it("folds erasure into removed state", () => {

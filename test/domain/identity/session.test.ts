@@ -327,3 +327,59 @@ describe("RevokeOtherSessions and RevokeAllSessions", () => {
     );
   });
 });
+
+describe("RevokeSessions", () => {
+  const expiredSessionId = "7f8a9b0c-1d2e-4f3a-8b4c-6d7e8f9a0b1c";
+  const unknownSessionId = "8a9b0c1d-2e3f-4a4b-9c5d-7e8f9a0b1c2d";
+  const given = [
+    registered,
+    sessionIssued(expiredSessionId, t0, t1),
+    sessionIssued(sessionId, t0, tomorrow),
+    sessionIssued(otherSessionId, t0, tomorrow),
+  ];
+
+  it("revokes only listed active sessions", () => {
+    const decision = decideAfter(given, {
+      type: "RevokeSessions",
+      identityId,
+      sessionIds: [otherSessionId, expiredSessionId, unknownSessionId],
+      reason: "revoked_by_admin",
+      now: t2,
+    });
+    expect(decision).toEqual({
+      events: [
+        {
+          type: "SessionRevoked",
+          data: {
+            identityId,
+            sessionId: otherSessionId,
+            reason: "revoked_by_admin",
+            revokedAt: t2,
+          },
+        },
+      ],
+    });
+  });
+
+  it("emits nothing for unknown ids", () => {
+    const decision = decideAfter(given, {
+      type: "RevokeSessions",
+      identityId,
+      sessionIds: [unknownSessionId],
+      reason: "revoked_by_admin",
+      now: t2,
+    });
+    expect(decision).toEqual({ events: [] });
+  });
+
+  it("rejects unknown identity", () => {
+    const decision = decideAfter([], {
+      type: "RevokeSessions",
+      identityId,
+      sessionIds: [sessionId],
+      reason: "revoked_by_admin",
+      now: t2,
+    });
+    expect(decision).toEqual({ code: "identity_not_found", identityId });
+  });
+});
