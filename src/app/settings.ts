@@ -9,6 +9,8 @@ export interface Settings {
   privilegedSessionMaxAgeMs: number;
   flowLifespanMs: number;
   codeLifespanMs: number;
+  /** Maximum number of sessions that one wildcard call of `POST /admin/sessions` revokes. */
+  manageSessionsBatchSize: number;
 }
 
 export function resolveSettings(config: RawConfig): Settings {
@@ -20,5 +22,6 @@ export function resolveSettings(config: RawConfig): Settings {
     privilegedSessionMaxAgeMs: config.PRIVILEGED_SESSION_MAX_AGE_SECONDS * 1000,
     flowLifespanMs: config.FLOW_LIFESPAN_SECONDS * 1000,
     codeLifespanMs: config.CODE_LIFESPAN_SECONDS * 1000,
+    manageSessionsBatchSize: config.MANAGE_SESSIONS_BATCH_SIZE,
   };
 }

@@ -49,6 +49,12 @@ const coreConfigSchema = z.object({
   PRIVILEGED_SESSION_MAX_AGE_SECONDS: seconds.default(3600),
   FLOW_LIFESPAN_SECONDS: seconds.default(3600),
   CODE_LIFESPAN_SECONDS: seconds.default(15 * 60),
+  /**
+   * Maximum number of sessions that one wildcard call of `POST /admin/sessions`
+   * (`identities: ["*"]`) revokes. The response's `more` is true while more may remain, so the
+   * caller repeats the call until it is false.
+   */
+  MANAGE_SESSIONS_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
   /** Argon2id parameters; the defaults follow OWASP's password storage guidance. */
   ARGON2_MEMORY_KIB: z.coerce.number().int().min(1024).default(19_456),
   ARGON2_ITERATIONS: z.coerce.number().int().min(1).default(2),

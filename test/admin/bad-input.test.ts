@@ -48,6 +48,7 @@ const bodyRoutes: BodyRoute[] = [
   { method: "PATCH", path: () => `/admin/identities/${identityId}` },
   batchRoute,
   { method: "POST", path: () => `/admin/identities/${identityId}/erase` },
+  { method: "POST", path: () => "/admin/sessions" },
   ...commandNames.map((name) => ({ method: "POST", path: () => `/admin/commands/${name}` })),
 ];
 

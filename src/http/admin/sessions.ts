@@ -15,6 +15,7 @@ import {
   isUuid,
   singleQueryValue,
 } from "./identities-shared.ts";
+import { manageSessions } from "./sessions-manage.ts";
 
 const cursorSchema = z.strictObject({ issuedAt: z.iso.datetime(), id: z.uuid() });
 const expandValues = ["identity", "devices"];
@@ -27,6 +28,7 @@ export function registerAdminSessionRoutes(router: Router, registrar: Registrar)
   router.get("/admin/identities/:id/sessions", read, listIdentitySessions(registrar));
   router.delete("/admin/identities/:id/sessions", write, revokeIdentitySessions(registrar));
   router.get("/admin/sessions", read, listAllSessions(registrar));
+  router.post("/admin/sessions", write, manageSessions(registrar));
   router.get("/admin/sessions/:id", read, getSession(registrar));
   router.delete("/admin/sessions/:id", write, revokeSession(registrar));
   router.patch("/admin/sessions/:id/extend", write, extendSession(registrar));
