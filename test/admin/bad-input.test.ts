@@ -271,6 +271,7 @@ describe("hostile bodies on every admin route", () => {
         ["GET", `/admin/identities/${id}/verify`],
         ["GET", `/admin/identities/${id}/sessions`],
         ["DELETE", `/admin/identities/${id}/sessions`],
+        ["DELETE", `/admin/identities/${id}/credentials/password`],
         ["GET", `/admin/sessions/${id}`],
         ["DELETE", `/admin/sessions/${id}`],
         ["GET", `/admin/identities/by/external/${id}`],

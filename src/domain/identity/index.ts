@@ -1,6 +1,7 @@
 export * from "./assurance-level.ts";
 export * from "./claims.ts";
 export type * from "./commands.ts";
+export * from "./credential-removal.ts";
 export * from "./decide.ts";
 export * from "./decide-address.ts";
 export * from "./decide-creation.ts";

@@ -3,6 +3,7 @@ import type { Registrar } from "../../app/registrar.ts";
 import { requireScope } from "./api-key-auth.ts";
 import { batchCreateIdentities } from "./identities-batch.ts";
 import { createIdentity } from "./identities-create.ts";
+import { deleteCredential } from "./identities-credentials.ts";
 import { deleteIdentity, eraseIdentity } from "./identities-delete.ts";
 import { getIdentity, getIdentityByExternalId } from "./identities-get.ts";
 import {
@@ -31,6 +32,7 @@ export function registerIdentityRoutes(router: Router, registrar: Registrar): vo
   router.put("/admin/identities/:id", write, replaceIdentity(registrar));
   router.patch("/admin/identities/:id", write, patchIdentity(registrar));
   router.delete("/admin/identities/:id", write, deleteIdentity(registrar));
+  router.delete("/admin/identities/:id/credentials/:type", write, deleteCredential(registrar));
   router.post("/admin/identities/:id/erase", write, eraseIdentity(registrar));
   router.get("/admin/identities/:id/events", audit, listIdentityEvents(registrar));
   router.get("/admin/identities/:id/state", audit, getIdentityStateAt(registrar));
