@@ -174,7 +174,13 @@ export class IdentityQueries {
     /** The identity whose sessions to list, or null for the sessions of every identity. */
     identityId: string | null,
     now: Date,
-    options: { active?: boolean; pageSize: number; after?: { issuedAt: string; id: string } },
+    options: {
+      active?: boolean;
+      pageSize: number;
+      after?: { issuedAt: string; id: string };
+      /** A session left out of the list, such as the caller's own. */
+      exceptSessionId?: string;
+    },
   ): Promise<{
     sessions: (SessionView & { identityId: string })[];
     next?: { issuedAt: string; id: string };
@@ -183,6 +189,7 @@ export class IdentityQueries {
       `SELECT * FROM sessions WHERE ($1::uuid IS NULL OR identity_id = $1)
          AND ($2::boolean IS NULL OR ($2 = (revoked_at IS NULL AND expires_at > $3)))
          AND ($4::timestamptz IS NULL OR (issued_at, id) < ($4::timestamptz, $5::uuid))
+         AND ($7::uuid IS NULL OR id <> $7)
        ORDER BY issued_at DESC, id DESC LIMIT $6`,
       [
         identityId,
@@ -191,6 +198,7 @@ export class IdentityQueries {
         options.after?.issuedAt ?? null,
         options.after?.id ?? null,
         options.pageSize + 1,
+        options.exceptSessionId ?? null,
       ],
     );
     const page = rows.slice(0, options.pageSize);

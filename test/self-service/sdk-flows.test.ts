@@ -175,6 +175,24 @@ describe("session management", () => {
       [second.session.id, third.session.id].sort(),
     );
 
+    const firstPage = await app.frontend.listMySessions({
+      xSessionToken: registered.session_token,
+      pageSize: 1,
+    });
+    expect(firstPage.data).toHaveLength(1);
+    const next = /<([^>]+)>; rel="next"/.exec(String(firstPage.headers.link))?.[1];
+    const pageToken = new URL(next!, "http://127.0.0.1").searchParams.get("page_token")!;
+    const secondPage = await app.frontend.listMySessions({
+      xSessionToken: registered.session_token,
+      pageSize: 1,
+      pageToken,
+    });
+    expect(secondPage.data).toHaveLength(1);
+    expect(secondPage.headers.link).toBeUndefined();
+    expect([firstPage.data[0]!.id, secondPage.data[0]!.id]).toEqual(
+      others.map((session) => session.id),
+    );
+
     const { data: revoked } = await app.frontend.disableMyOtherSessions({
       xSessionToken: registered.session_token,
     });

@@ -1,14 +1,22 @@
 import type Router from "@koa/router";
+import { z } from "zod";
 import type { Registrar } from "../../app/registrar.ts";
+import { pageTokenSealerFromClaimKeys } from "../../queries/page-token.ts";
+import { invalidPageToken, pageSizeParam } from "../admin/identities-paging.ts";
+import { singleQueryValue } from "../admin/identities-shared.ts";
 import { badRequest, forbidden, notFound } from "../errors.ts";
 import { sessionToJson } from "../kratos/session-json.ts";
 import { commandContext } from "../request-context.ts";
 import { isUuid } from "../uuid.ts";
 import { activeSessionJson, requireSession } from "./session-auth.ts";
 
+const cursorSchema = z.strictObject({ issuedAt: z.iso.datetime(), id: z.uuid() });
+
 /** Whoami and the caller's own session list, as Kratos's frontend API has them. */
 export function registerSessionRoutes(router: Router, registrar: Registrar): void {
   const { publicUrl } = registrar.settings;
+  const tokens = pageTokenSealerFromClaimKeys(registrar.personalData.claims);
+  const purpose = "my_sessions";
 
   router.all("/sessions/whoami", async (ctx) => {
     const active = await requireSession(ctx, registrar);
@@ -17,14 +25,28 @@ export function registerSessionRoutes(router: Router, registrar: Registrar): voi
     ctx.body = activeSessionJson(active, publicUrl);
   });
 
+  // The caller's other active sessions, newest first, in keyset pages as Kratos lists them.
   router.get("/sessions", async (ctx) => {
     const active = await requireSession(ctx, registrar);
-    const sessions = await registrar.queries.listSessions(active.identity.id, new Date(), {
+    const pageSize = pageSizeParam(ctx, { defaultSize: 250, maxSize: 1000, alias: "per_page" });
+    const token = singleQueryValue(ctx, "page_token");
+    const after = token === undefined ? undefined : tokens.open(purpose, token, cursorSchema);
+    if (token !== undefined && after === undefined) throw invalidPageToken();
+
+    const page = await registrar.queries.listSessionsPage(active.identity.id, new Date(), {
       active: true,
+      pageSize,
+      exceptSessionId: active.session.id,
+      ...(after && { after }),
     });
-    ctx.body = sessions
-      .filter((session) => session.id !== active.session.id)
-      .map((session) => sessionToJson(session, { publicBaseUrl: publicUrl }));
+    if (page.next) {
+      const next = new URLSearchParams({ page_size: String(pageSize) });
+      next.set("page_token", tokens.seal(purpose, page.next));
+      ctx.set("Link", `</sessions?${next}>; rel="next"`);
+    }
+    ctx.body = page.sessions.map(({ identityId: _, ...view }) =>
+      sessionToJson(view, { publicBaseUrl: publicUrl }),
+    );
   });
 
   router.delete("/sessions", async (ctx) => {
