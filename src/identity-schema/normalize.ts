@@ -5,8 +5,11 @@ const DOMAIN_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 const PHONE_SEPARATORS = /[\s().-]/g;
 const E164 = /^\+[1-9]\d{6,14}$/;
 
-/** Maximum length of an email address: 64 for the local part, 1 for `@`, 255 for the domain. */
-export const MAX_EMAIL_LENGTH = 320;
+/**
+ * Maximum length of an email address: RFC 5321 (4.5.3.1.3) limits a path to 256 octets, which
+ * includes the angle brackets around the address.
+ */
+export const MAX_EMAIL_LENGTH = 254;
 
 /**
  * Checks an email address in the common `local@domain.tld` form: a dot-atom local part of at
