@@ -95,7 +95,6 @@ export async function createIdentity(
   return response.body;
 }
 
-/** Counts the rows of the event store, to show that a rejected request appended nothing. */
 /**
  * Counts the events outside courier streams, which the mail worker appends in the background
  * whenever a message goes out, so that a request's own effect can be measured.
