@@ -91,10 +91,10 @@ function describeBound(
 ): string {
   switch (origin) {
     case "string":
-      return `must be ${direction} ${limit} characters long`;
+      return `must be ${direction} ${limit} ${Number(limit) === 1 ? "character" : "characters"} long`;
     case "array":
     case "set":
-      return `must contain ${direction} ${limit} items`;
+      return `must contain ${direction} ${limit} ${Number(limit) === 1 ? "item" : "items"}`;
     default: {
       const operator = direction === "at least" ? ">" : "<";
       return `must be ${operator}${inclusive ? "=" : ""} ${limit}`;

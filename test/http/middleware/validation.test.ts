@@ -11,6 +11,7 @@ const loginBody = z.object({
     .object({ email: z.email(), age: z.number().int().gte(0).lt(300).optional() })
     .optional(),
   codes: z.array(z.string()).max(2).optional(),
+  tags: z.array(z.string()).min(1).optional(),
 });
 
 function failureOf(input: unknown): RegistrarError {
@@ -58,6 +59,7 @@ describe("parseInput", () => {
     [{ traits: { email: "a@b.io", age: -1 } }, "traits.age", "must be >= 0"],
     [{ traits: { email: "a@b.io", age: 1.5 } }, "traits.age", "must be of type int"],
     [{ codes: ["a", "b", "c"] }, "codes", "must contain at most 2 items"],
+    [{ tags: [] }, "tags", "must contain at least 1 item"],
     [{ codes: ["a", 2] }, "codes.1", "must be of type string"],
     [{ identifier: "x".repeat(321) }, "identifier", "must be at most 320 characters long"],
   ])("%j fails at the path", (patch, path, message) => {
