@@ -33,7 +33,7 @@ import {
   uiTraitFields,
 } from "./flow-helpers.ts";
 import { checkReturnTo, rejectBrowserRequest, singleQueryParam } from "./native-request.ts";
-import { sendVerificationAfterRegistration } from "./verification-after-registration.ts";
+import { sendVerificationToNewAddresses } from "./verification-of-new-addresses.ts";
 
 /** Native registration with a password, following Kratos's `/self-service/registration` API. */
 export function registerRegistrationRoutes(router: Router, registrar: Registrar): void {
@@ -269,7 +269,7 @@ async function submitRegistration(ctx: Context, registrar: Registrar, flow: Flow
   const identity = active?.identity ?? (await registrar.queries.findIdentity(identityId));
   const continueWith = [
     setOrySessionToken(issued.token),
-    ...(await sendVerificationAfterRegistration(
+    ...(await sendVerificationToNewAddresses(
       ctx,
       registrar,
       identityId,

@@ -8,12 +8,13 @@ import { requestChallengeMessage } from "./challenge-send.ts";
 import { sentUi } from "./challenge-ui.ts";
 
 /**
- * Sends a verification code to each email address of a newly registered identity, each in its
- * own verification flow, as Kratos does when verification is enabled. Returns one
- * `show_verification_ui` item per address for the registration's `continue_with`. An address
- * over its send limit gets its flow but no message, and registration succeeds all the same.
+ * Sends a verification code to each new email address of an identity, each in its own
+ * verification flow, as Kratos's verifier hook does after registration and after a settings
+ * profile change. Returns one `show_verification_ui` item per address for the flow's
+ * `continue_with`. An address over its send limit gets its flow but no message, and the flow
+ * that added the address succeeds all the same.
  */
-export async function sendVerificationAfterRegistration(
+export async function sendVerificationToNewAddresses(
   ctx: Context,
   registrar: Registrar,
   identityId: string,
@@ -53,7 +54,7 @@ async function sendVerificationCode(
   if (!decision.allowed) {
     registrar.logger.info(
       { request_id: requestIdOf(ctx), flow_id: flow.id, limit: decision.limit },
-      "send limit reached; no verification code after registration",
+      "send limit reached; no verification code sent to new address",
     );
   }
 
