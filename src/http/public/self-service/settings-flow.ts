@@ -4,6 +4,7 @@ import type { Identity } from "../../../domain/identity/index.ts";
 import type { Flow } from "../../../flows/flow-store.ts";
 import { type ActiveSession, toIdentityView } from "../../../queries/identity-queries.ts";
 import type { RegistrarError } from "../../errors.ts";
+import type { ContinueWith } from "../../kratos/continue-with.ts";
 import {
   securityIdentityMismatch,
   sessionInactive,
@@ -81,11 +82,16 @@ export function settingsUi(
   return ui;
 }
 
-/** Renders a settings flow in Kratos's `settingsFlow` shape, with the identity as it is now. */
+/**
+ * Renders a settings flow in Kratos's `settingsFlow` shape, with the identity as it is now.
+ * `continueWith` is not stored with the flow, so only the response to the submit that
+ * produced it carries it. Kratos's settings flow keeps `continue_with` out of its table too.
+ */
 export function renderSettingsFlow(
   registrar: Registrar,
   flow: Flow,
   identity: Identity,
+  continueWith: ContinueWith[] = [],
 ): SettingsFlowJson {
   const active = flow.internal.active;
   return settingsFlowToJson({
@@ -102,26 +108,33 @@ export function renderSettingsFlow(
       publicBaseUrl: registrar.settings.publicUrl,
       audience: "public",
     }),
-    continueWith: [],
+    continueWith,
     organizationId: null,
   });
 }
 
 /**
  * Stores the flow with a new form and state and responds with it: 200 for `success`, 400 for a
- * form with errors. `method` becomes the flow's `active` method.
+ * form with errors. `method` becomes the flow's `active` method, and `continueWith` goes into
+ * the response only.
  */
 export async function answerSettings(
   ctx: Context,
   registrar: Registrar,
   flow: Flow,
-  update: { identity: Identity; ui: UiContainer; state: "show_form" | "success"; method?: string },
+  update: {
+    identity: Identity;
+    ui: UiContainer;
+    state: "show_form" | "success";
+    method?: string;
+    continueWith?: ContinueWith[];
+  },
 ): Promise<void> {
   const internal = update.method ? { ...flow.internal, active: update.method } : flow.internal;
   const updated: Flow = { ...flow, ui: update.ui, state: update.state, internal };
   await registrar.flows.save(updated);
   ctx.status = update.state === "success" ? 200 : 400;
-  ctx.body = renderSettingsFlow(registrar, updated, update.identity);
+  ctx.body = renderSettingsFlow(registrar, updated, update.identity, update.continueWith);
 }
 
 /** Raises 403 `security_identity_mismatch` when the flow belongs to another identity. */
