@@ -5,6 +5,7 @@ import type {
   CredentialIdentifiers,
   Traits as DomainTraits,
   Identity,
+  VerifiableAddress,
 } from "../../../domain/identity/index.ts";
 import type { Flow } from "../../../flows/flow-store.ts";
 import type { ExtractedTraits, TraitAddress } from "../../../identity-schema/index.ts";
@@ -28,11 +29,13 @@ import {
   rejectEndedIdentity,
   settingsUi,
 } from "./settings-flow.ts";
+import { sendVerificationToNewAddresses } from "./verification-of-new-addresses.ts";
 
 /**
  * Updates the traits from a settings flow (`method: "profile"`). The traits are validated
  * against the identity's schema. Changing a credential identifier or an address needs a
- * privileged session, and a taken identifier gets message 4000007.
+ * privileged session, and a taken identifier gets message 4000007. Each new unverified address
+ * gets a verification code, and the response's `continue_with` names its verification flow.
  */
 export async function submitProfileSettings(
   ctx: Context,
@@ -91,6 +94,12 @@ export async function submitProfileSettings(
   registrar.sessions.forgetAll();
 
   const changed = (await registrar.queries.findIdentity(identity.id)) ?? identity;
+  const continueWith = await sendVerificationToNewAddresses(
+    ctx,
+    registrar,
+    identity.id,
+    addedUnverifiedAddresses(identity, changed),
+  );
   await answerSettings(ctx, registrar, flow, {
     identity: changed,
     ui: settingsUi(registrar, flow.ui.action, {
@@ -99,7 +108,20 @@ export async function submitProfileSettings(
     }),
     state: "success",
     method: "profile",
+    continueWith,
   });
+}
+
+/**
+ * Returns the unverified addresses of `after` that `before` does not have. Values are compared
+ * lower-cased, as the domain normalizes them, so a change of case adds none.
+ */
+function addedUnverifiedAddresses(before: Identity, after: Identity): VerifiableAddress[] {
+  const keyOf = (address: VerifiableAddress) => `${address.via}:${address.value.toLowerCase()}`;
+  const known = new Set(before.verifiableAddresses.map(keyOf));
+  return after.verifiableAddresses.filter(
+    (address) => !address.verified && !known.has(keyOf(address)),
+  );
 }
 
 function validateTraits(
