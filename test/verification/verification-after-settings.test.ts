@@ -73,6 +73,14 @@ describe("verification after settings", () => {
       `${app.publicUrl}/self-service/verification/flows?id=${item.flow.id}`,
     );
     expect(await countVerificationRequests(identityId)).toBe(2);
+    const { rows } = await app.database.pool.query<{ actor: { type: string; id?: string } }>(
+      `SELECT metadata->'actor' AS actor FROM events
+       WHERE stream_id = $1 AND event_type = 'VerificationMessageRequested'
+       ORDER BY stream_version DESC LIMIT 1`,
+      [identityStreamId(identityId)],
+    );
+    expect(rows[0]?.actor.type).toBe("identity");
+    expect(rows[0]?.actor.id).toBe(identityId);
 
     const { data: pending } = await app.frontend.getVerificationFlow({ id: item.flow.id });
     expect(pending.state).toBe("sent_email");

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Context } from "koa";
 import type { Registrar } from "../../../app/registrar.ts";
 import { CourierSecretStore, type NewCourierSecret } from "../../../courier/courier-secrets.ts";
+import type { EventActor } from "../../../eventstore/envelope.ts";
 import type { ChallengeMethod } from "../../../flows/codes.ts";
 import { type FlowChallenge, issueChallenge } from "../../../flows/codes-challenge.ts";
 import type { Flow } from "../../../flows/flow-store.ts";
@@ -90,6 +91,8 @@ async function sendWithoutDelay(
 export interface ChallengeMessageRequest extends SendChallengeRequest {
   /** The identity of the address; null issues a challenge without sending anything. */
   identityId: string | null;
+  /** The requester recorded on the event; anonymous unless a signed-in identity caused it. */
+  actor?: EventActor;
 }
 
 /**
@@ -146,7 +149,8 @@ export async function requestChallengeMessage(
     );
     return challenge;
   }
-  const context = { ...commandContext(ctx, { type: "anonymous" as const }), causationId: flow.id };
+  const actor = request.actor ?? { type: "anonymous" as const };
+  const context = { ...commandContext(ctx, actor), causationId: flow.id };
   const outcome =
     kind === "recovery"
       ? await registrar.identities.execute(

@@ -99,6 +99,7 @@ export async function submitProfileSettings(
     registrar,
     identity.id,
     addedUnverifiedAddresses(identity, changed),
+    identityActor(active),
   );
   await answerSettings(ctx, registrar, flow, {
     identity: changed,

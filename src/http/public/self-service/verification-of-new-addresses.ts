@@ -1,5 +1,6 @@
 import type { Context } from "koa";
 import type { Registrar } from "../../../app/registrar.ts";
+import type { EventActor } from "../../../eventstore/envelope.ts";
 import { saveChallengeFlow } from "../../../flows/codes-store.ts";
 import { type ContinueWith, showVerificationUi } from "../../kratos/continue-with.ts";
 import { requestIdOf } from "../../middleware/request-id.ts";
@@ -12,19 +13,20 @@ import { sentUi } from "./challenge-ui.ts";
  * verification flow, as Kratos's verifier hook does after registration and after a settings
  * profile change. Returns one `show_verification_ui` item per address for the flow's
  * `continue_with`. An address over its send limit gets its flow but no message, and the flow
- * that added the address succeeds all the same.
+ * that added the address succeeds all the same. Without an `actor`, the requests are anonymous.
  */
 export async function sendVerificationToNewAddresses(
   ctx: Context,
   registrar: Registrar,
   identityId: string,
   addresses: readonly { value: string; via: string }[],
+  actor?: EventActor,
 ): Promise<ContinueWith[]> {
   const continueWith: ContinueWith[] = [];
   for (const address of addresses) {
     if (address.via !== "email") continue;
 
-    const flowId = await sendVerificationCode(ctx, registrar, identityId, address.value);
+    const flowId = await sendVerificationCode(ctx, registrar, identityId, address.value, actor);
     const url = new URL(`${registrar.settings.publicUrl}/self-service/verification/flows`);
     url.searchParams.set("id", flowId);
     continueWith.push(
@@ -39,6 +41,7 @@ async function sendVerificationCode(
   registrar: Registrar,
   identityId: string,
   address: string,
+  actor: EventActor | undefined,
 ): Promise<string> {
   const flow = await createChallengeFlow(ctx, registrar, "verification");
   const decision = await registrar.courier.sendLimiter({ address, ip: ctx.ip || undefined });
@@ -49,6 +52,7 @@ async function sendVerificationCode(
         method: "code",
         address,
         identityId,
+        ...(actor && { actor }),
       })
     : undefined;
   if (!decision.allowed) {
