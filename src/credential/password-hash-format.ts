@@ -1,3 +1,7 @@
+import { base64Field, decodeBase64 } from "./base64.ts";
+import { type DigestHash, parseMd5, parseSsha } from "./digest-hash-format.ts";
+import { parseScrypt, type ScryptHash } from "./scrypt-hash-format.ts";
+
 /** Digests accepted in Kratos's PBKDF2 import format. */
 export type Pbkdf2Digest = "sha1" | "sha224" | "sha256" | "sha384" | "sha512";
 
@@ -33,7 +37,7 @@ export interface Pbkdf2Hash {
 }
 
 /** A password hash this service can verify. */
-export type ParsedPasswordHash = Argon2Hash | BcryptHash | Pbkdf2Hash;
+export type ParsedPasswordHash = Argon2Hash | BcryptHash | Pbkdf2Hash | ScryptHash | DigestHash;
 
 /** Reason a stored or imported hash cannot be verified. */
 export type PasswordHashFormatError = {
@@ -61,7 +65,6 @@ export const hashCostLimits = Object.freeze({
   minSaltBytes: 8,
 });
 
-const base64Field = "([A-Za-z0-9+/]+={0,2})";
 const argon2Pattern = new RegExp(
   `^\\$(argon2id|argon2i)\\$(?:v=(\\d{1,3})\\$)?m=(\\d{1,10}),t=(\\d{1,10}),p=(\\d{1,10})` +
     `\\$${base64Field}\\$${base64Field}$`,
@@ -74,8 +77,8 @@ const pbkdf2Pattern = new RegExp(
 
 /**
  * Parses an encoded password hash without throwing. Returns `unsupported_algorithm` for a
- * format this service does not verify (scrypt, argon2d, LDAP, crypt(3) and others Kratos can
- * import), and `malformed_hash` for a supported algorithm whose encoding or costs are invalid.
+ * format this service does not verify (argon2d, crypt(3), Firebase scrypt, HMAC and others Kratos
+ * can import), and `malformed_hash` for a supported algorithm whose encoding or costs are invalid.
  */
 export function parsePasswordHash(encoded: string): ParsedPasswordHash | PasswordHashFormatError {
   if (encoded.startsWith("$argon2id$") || encoded.startsWith("$argon2i$")) {
@@ -87,7 +90,17 @@ export function parsePasswordHash(encoded: string): ParsedPasswordHash | Passwor
   if (/^\$pbkdf2-(sha1|sha224|sha256|sha384|sha512)\$/.test(encoded)) {
     return parsePbkdf2(encoded);
   }
-  // Kratos's other import formats start with `$` (scrypt, crypt(3)) or `{` (LDAP).
+  if (encoded.startsWith("$scrypt$")) {
+    return parseScrypt(encoded);
+  }
+  if (/^\{SSHA(256|512)?\}/.test(encoded)) {
+    return parseSsha(encoded);
+  }
+  if (encoded.startsWith("$md5$")) {
+    return parseMd5(encoded);
+  }
+  // Kratos's other import formats start with `$` (crypt(3), Firebase scrypt, HMAC, salted SHA)
+  // or `{` (other LDAP schemes).
   const looksLikeHash = encoded.startsWith("$") || encoded.startsWith("{");
   return { failure: looksLikeHash ? "unsupported_algorithm" : "malformed_hash" };
 }
@@ -175,17 +188,4 @@ function parsePbkdf2(encoded: string): Pbkdf2Hash | PasswordHashFormatError {
     parsed.salt.length >= 1 &&
     parsed.hash.length >= hashCostLimits.minHashBytes;
   return valid ? parsed : malformed;
-}
-
-/**
- * Decodes standard base64 with or without padding, or returns null for a length no encoder
- * produces. The patterns above admit only the base64 alphabet, so `Buffer.from` drops nothing.
- */
-function decodeBase64(value: string): Buffer | null {
-  const unpadded = value.replace(/=+$/, "");
-  const padded = unpadded.length !== value.length;
-  if (unpadded.length % 4 === 1 || (padded && value.length % 4 !== 0)) {
-    return null;
-  }
-  return Buffer.from(unpadded, "base64");
 }

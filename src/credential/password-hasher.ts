@@ -1,4 +1,4 @@
-import { pbkdf2, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, pbkdf2, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 import argon2 from "argon2";
 import bcrypt from "bcryptjs";
@@ -7,14 +7,22 @@ import {
   owaspArgon2Parameters,
   validateArgon2Parameters,
 } from "./argon2-parameters.ts";
+import type { DigestHash } from "./digest-hash-format.ts";
 import {
   type Argon2Hash,
   isHashFormatError,
   type Pbkdf2Hash,
   parsePasswordHash,
 } from "./password-hash-format.ts";
+import { type ScryptHash, scryptMemoryBytes } from "./scrypt-hash-format.ts";
 
 const pbkdf2Async = promisify(pbkdf2);
+const scryptAsync = promisify(scrypt) as (
+  password: Buffer,
+  salt: Buffer,
+  keyLength: number,
+  options: { N: number; r: number; p: number; maxmem: number },
+) => Promise<Buffer>;
 
 /** bcrypt reads only the first 72 bytes of a password; longer ones would match on a prefix. */
 const bcryptMaxPasswordBytes = 72;
@@ -29,8 +37,9 @@ export type PasswordVerification =
 
 /**
  * Hashes passwords with argon2id and verifies them against argon2id, argon2i, bcrypt and
- * Kratos's PBKDF2 format. Passwords are hashed exactly as given, without Unicode normalization,
- * so that imported hashes of unnormalized passwords keep matching.
+ * Kratos's PBKDF2, scrypt, salted SHA (`{SSHA}`) and MD5 formats. Passwords are hashed exactly
+ * as given, without Unicode normalization, so that imported hashes of unnormalized passwords
+ * keep matching.
  */
 export class PasswordHasher {
   readonly parameters: Readonly<Argon2Parameters>;
@@ -85,6 +94,16 @@ export class PasswordHasher {
         break;
       case "pbkdf2":
         matches = await verifyPbkdf2(password, parsed);
+        break;
+      case "scrypt":
+        matches = await verifyScrypt(password, parsed);
+        break;
+      case "ssha":
+      case "md5":
+        matches = verifyDigest(password, parsed);
+        // A digest takes microseconds. Without the dummy work, a login with a wrong password would
+        // fail sooner for an imported identity than for an unknown identifier, revealing it.
+        await this.verifyDummy(password);
         break;
     }
     return matches
@@ -165,4 +184,30 @@ async function verifyPbkdf2(password: string, stored: Pbkdf2Hash): Promise<boole
     stored.digest,
   );
   return timingSafeEqual(derived, stored.hash);
+}
+
+async function verifyScrypt(password: string, stored: ScryptHash): Promise<boolean> {
+  const derived = await scryptAsync(
+    Buffer.from(password, "utf8"),
+    stored.salt,
+    stored.hash.length,
+    {
+      N: stored.cost,
+      r: stored.blockSize,
+      p: stored.parallelization,
+      maxmem: scryptMemoryBytes(stored),
+    },
+  );
+  return timingSafeEqual(derived, stored.hash);
+}
+
+/** Digests the parts in order. The parser checked the stored digest's length for the algorithm. */
+function verifyDigest(password: string, stored: DigestHash): boolean {
+  const digest = createHash(stored.digest);
+  for (const part of stored.input) {
+    if (part === "password") digest.update(password, "utf8");
+    else if (part === "salt") digest.update(stored.salt);
+    else digest.update(part);
+  }
+  return timingSafeEqual(digest.digest(), stored.hash);
 }

@@ -81,12 +81,14 @@ describe("password import", () => {
   });
 
   it("rejects a hash it cannot verify", async () => {
+    const before = await countEvents(app);
     const response = await importIdentity(
-      "scrypt@example.com",
-      "$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E",
+      "md5-crypt@example.com",
+      "$md5-crypt$saltsalt$0123456789abcdefghijkl",
     );
     expectError(response, 400, "bad_request");
     expect(response.body.error.details.failure).toBe("unsupported_algorithm");
+    expect(await countEvents(app)).toBe(before);
   });
 
   it("hashes a plaintext password under the policy", async () => {

@@ -1,4 +1,4 @@
-import { pbkdf2Sync, randomBytes } from "node:crypto";
+import { createHash, pbkdf2Sync, randomBytes } from "node:crypto";
 import argon2 from "argon2";
 import bcrypt from "bcryptjs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -166,11 +166,11 @@ describe("invalid hashes", () => {
   }
 
   const unsupported: [string, string][] = [
-    ["scrypt", `$scrypt$ln=16,r=8,p=1$${validSalt}$${validKey}`],
+    ["Firebase scrypt", `$firescrypt$ln=14,r=8,p=1$${validSalt}$${validKey}$Bw==$${validKey}`],
     ["argon2d", `$argon2d$v=19$m=256,t=1,p=1$${validSalt}$${validKey}`],
     ["bcrypt $2x$", `$2x$10$${"a".repeat(53)}`],
     ["pbkdf2-md5", `$pbkdf2-md5$i=1000,l=32$${validSalt}$${validKey}`],
-    ["LDAP SSHA", "{SSHA}c2FsdHNhbHRzYWx0c2FsdA=="],
+    ["LDAP SHA", "{SHA}c2FsdHNhbHRzYWx0c2FsdHNhbHQ="],
   ];
   for (const [name, hash] of unsupported) {
     it(`reports ${name} as unsupported`, async () => {
@@ -259,6 +259,17 @@ describe("verifyDummy", () => {
     );
     expect(dummy / real).toBeGreaterThan(0.5);
     expect(dummy / real).toBeLessThan(2);
+  });
+
+  it("spends dummy time on digest hash", async () => {
+    const timed = await PasswordHasher.create(timedParameters);
+    const md5 = `$md5$${createHash("md5").update(password).digest("base64")}`;
+    const [dummy, digest] = await interleavedMedians(
+      () => timed.verifyDummy(wrong),
+      () => timed.verify(wrong, md5),
+      9,
+    );
+    expect(digest / dummy).toBeGreaterThan(0.5);
   });
 
   it("spends dummy time on invalid hash", async () => {

@@ -154,7 +154,8 @@ function checkImportedHash(hash: string): string {
       ? "The hashed password uses an algorithm that Registrar cannot verify."
       : "The hashed password is malformed.",
     reason:
-      "Send an argon2id, argon2i, bcrypt or PBKDF2 hash in PHC format within the cost limits.",
+      "Send an argon2id, argon2i, bcrypt, PBKDF2, scrypt, {SSHA}, {SSHA256}, {SSHA512} or $md5$ " +
+      "hash in Kratos's import format, within the cost and length limits.",
     details: { field: "credentials.password.config.hashed_password", failure: parsed.failure },
   });
 }
