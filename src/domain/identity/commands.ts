@@ -55,7 +55,7 @@ export interface CreateIdentity {
   /** `active` when omitted. */
   state?: IdentityState;
   identifiers: CredentialIdentifiers;
-  /** A hash made by the command layer, or an imported argon2, bcrypt or PBKDF2 hash. */
+  /** A hash made by the command layer, or an imported hash that `parsePasswordHash` accepts. */
   password?: { hashedPassword: string };
   verifiableAddresses: VerifiableAddressInput[];
   recoveryAddresses: AddressInput[];

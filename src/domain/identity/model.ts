@@ -36,7 +36,8 @@ export type Traits = { [key: string]: JsonValue };
 /** Configuration of a password credential. */
 export interface PasswordConfig {
   /**
-   * PHC-style hash: argon2id for new passwords, or argon2i, bcrypt or PBKDF2 when imported.
+   * PHC-style hash: argon2id for new passwords, or an imported argon2i, bcrypt, PBKDF2, scrypt,
+   * salted SHA or MD5 hash until the first login replaces it.
    * Absent while the identity has password identifiers but no password, as after social sign-up.
    */
   hashedPassword?: string;
