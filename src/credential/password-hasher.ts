@@ -11,6 +11,7 @@ import type { DigestHash } from "./digest-hash-format.ts";
 import {
   type Argon2Hash,
   isHashFormatError,
+  type ParsedPasswordHash,
   type Pbkdf2Hash,
   parsePasswordHash,
 } from "./password-hash-format.ts";
@@ -83,32 +84,16 @@ export class PasswordHasher {
       return { outcome: "invalid_hash", failure: parsed.failure };
     }
 
-    let matches: boolean;
-    switch (parsed.algorithm) {
-      case "argon2id":
-      case "argon2i":
-        matches = await verifyArgon2(password, parsed);
-        break;
-      case "bcrypt":
-        matches = await verifyBcrypt(password, parsed.encoded);
-        break;
-      case "pbkdf2":
-        matches = await verifyPbkdf2(password, parsed);
-        break;
-      case "scrypt":
-        matches = await verifyScrypt(password, parsed);
-        break;
-      case "ssha":
-      case "md5":
-        matches = verifyDigest(password, parsed);
-        // A digest takes microseconds. Without the dummy work, a login with a wrong password would
-        // fail sooner for an imported identity than for an unknown identifier, revealing it.
-        await this.verifyDummy(password);
-        break;
-    }
-    return matches
-      ? { outcome: "match", needsRehash: this.needsRehash(encodedHash) }
-      : { outcome: "mismatch" };
+    // A hash below the configured cost, such as an imported digest or a cheap bcrypt or PBKDF2
+    // hash, would reject a wrong password sooner than the dummy verification rejects an unknown
+    // identifier, which would reveal that the identity exists. So such a hash is checked beside
+    // a dummy verification, and the check takes at least as long as one.
+    const needsRehash = this.needsRehash(encodedHash);
+    const check = verifyParsed(password, parsed);
+    const matches = needsRehash
+      ? (await Promise.all([check, this.verifyDummy(password)]))[0]
+      : await check;
+    return matches ? { outcome: "match", needsRehash } : { outcome: "mismatch" };
   }
 
   /**
@@ -210,4 +195,22 @@ function verifyDigest(password: string, stored: DigestHash): boolean {
     else digest.update(part);
   }
   return timingSafeEqual(digest.digest(), stored.hash);
+}
+
+/** Compares a password with a parsed hash of any supported algorithm. */
+async function verifyParsed(password: string, parsed: ParsedPasswordHash): Promise<boolean> {
+  switch (parsed.algorithm) {
+    case "argon2id":
+    case "argon2i":
+      return verifyArgon2(password, parsed);
+    case "bcrypt":
+      return verifyBcrypt(password, parsed.encoded);
+    case "pbkdf2":
+      return verifyPbkdf2(password, parsed);
+    case "scrypt":
+      return verifyScrypt(password, parsed);
+    case "ssha":
+    case "md5":
+      return verifyDigest(password, parsed);
+  }
 }

@@ -272,6 +272,20 @@ describe("verifyDummy", () => {
     expect(digest / dummy).toBeGreaterThan(0.5);
   });
 
+  it.each([
+    ["PBKDF2", async () => encodePbkdf2("sha256", 1_000, password)],
+    ["bcrypt", () => bcryptHash(password, "2b")],
+  ])("spends dummy time on cheap %s hash", async (_name, makeHash) => {
+    const timed = await PasswordHasher.create(timedParameters);
+    const cheap = await makeHash();
+    const [dummy, legacy] = await interleavedMedians(
+      () => timed.verifyDummy(wrong),
+      () => timed.verify(wrong, cheap),
+      9,
+    );
+    expect(legacy / dummy).toBeGreaterThan(0.5);
+  });
+
   it("spends dummy time on invalid hash", async () => {
     const timed = await PasswordHasher.create(timedParameters);
     const [dummy, invalid] = await interleavedMedians(
