@@ -65,6 +65,10 @@ const coreConfigSchema = z.object({
   /** Runs the projection runner and courier workers in this process. */
   RUN_PROJECTIONS: z.stringbool().default(true),
   RUN_WORKERS: z.stringbool().default(true),
+  /** Whether the verification flow is offered and each new address gets a code by mail. */
+  VERIFICATION_ENABLED: z.stringbool().default(true),
+  /** Whether the recovery flow and the admin recovery codes and links are offered. */
+  RECOVERY_ENABLED: z.stringbool().default(true),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   LOGIN_ATTEMPTS_PER_IDENTIFIER: z.coerce.number().int().min(1).default(10),
   LOGIN_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).default(100),

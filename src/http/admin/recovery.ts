@@ -14,6 +14,7 @@ import { parseInput } from "../middleware/validation.ts";
 import { createChallengeFlow } from "../public/self-service/challenge-flow.ts";
 import { challengeLink } from "../public/self-service/challenge-send.ts";
 import { sentUi, withMessages } from "../public/self-service/challenge-ui.ts";
+import { requireFlowEnabled } from "../public/self-service/native-request.ts";
 import { requireScope } from "./api-key-auth.ts";
 import { parseExpiresIn } from "./recovery-expires-in.ts";
 
@@ -35,8 +36,9 @@ const recoveryForIdentitySchema = z.object({
  */
 export function registerAdminRecoveryRoutes(router: Router, registrar: Registrar): void {
   const write = requireScope("recovery:write");
+  const enabled = requireFlowEnabled(registrar.config.RECOVERY_ENABLED, "recovery");
 
-  router.post("/admin/recovery/code", write, async (ctx) => {
+  router.post("/admin/recovery/code", write, enabled, async (ctx) => {
     const { flow, secret, expiresAt } = await createAdminRecovery(ctx, registrar, "code");
     ctx.status = 201;
     ctx.body = {
@@ -46,7 +48,7 @@ export function registerAdminRecoveryRoutes(router: Router, registrar: Registrar
     };
   });
 
-  router.post("/admin/recovery/link", write, async (ctx) => {
+  router.post("/admin/recovery/link", write, enabled, async (ctx) => {
     const { flow, secret, expiresAt } = await createAdminRecovery(ctx, registrar, "link");
     ctx.body = {
       recovery_link: challengeLink(registrar.settings.publicUrl, "recovery", flow.id, secret),

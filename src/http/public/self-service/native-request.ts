@@ -1,6 +1,9 @@
-import type { Context } from "koa";
+import type { Context, Middleware } from "koa";
 import { badRequest } from "../../errors.ts";
-import { selfServiceFlowReturnToForbidden } from "../../kratos/flow-errors.ts";
+import {
+  selfServiceFlowDisabled,
+  selfServiceFlowReturnToForbidden,
+} from "../../kratos/flow-errors.ts";
 
 // Cookies that Cloudflare sets on every request through it; Kratos lets them through as well.
 const cloudflareCookie = /^(__cf|cf_)/i;
@@ -69,4 +72,20 @@ export function checkReturnTo(publicUrl: string, value: string | undefined): str
   const allowedOrigin = new URL(publicUrl).origin;
   if (url?.origin !== allowedOrigin) throw selfServiceFlowReturnToForbidden(value.slice(0, 200));
   return url.toString();
+}
+
+/**
+ * Creates middleware that rejects every request with 400 `self_service_flow_disabled` unless the
+ * flow is enabled in the configuration.
+ */
+export function requireFlowEnabled(
+  enabled: boolean,
+  flow: "verification" | "recovery",
+): Middleware {
+  return async function rejectDisabledFlow(_ctx, next) {
+    if (!enabled) {
+      throw selfServiceFlowDisabled({ message: `The ${flow} flow is disabled.` });
+    }
+    await next();
+  };
 }

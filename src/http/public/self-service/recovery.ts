@@ -3,7 +3,7 @@ import type { Context } from "koa";
 import type { Registrar } from "../../../app/registrar.ts";
 import { createChallengeFlow, loadChallengeFlow, respondWithFlow } from "./challenge-flow.ts";
 import { submitChallengeFlow } from "./challenge-submit.ts";
-import { rejectBrowserRequest } from "./native-request.ts";
+import { rejectBrowserRequest, requireFlowEnabled } from "./native-request.ts";
 import { completeRecovery } from "./recovery-session.ts";
 
 /**
@@ -12,11 +12,13 @@ import { completeRecovery } from "./recovery-session.ts";
  * (`?flow=&token=`). Success signs the identity in and opens a settings flow.
  */
 export function registerRecoveryRoutes(router: Router, registrar: Registrar): void {
-  router.get("/self-service/recovery/api", async (ctx) => {
+  const enabled = requireFlowEnabled(registrar.config.RECOVERY_ENABLED, "recovery");
+
+  router.get("/self-service/recovery/api", enabled, async (ctx) => {
     respondWithFlow(ctx, await createChallengeFlow(ctx, registrar, "recovery"));
   });
 
-  router.get("/self-service/recovery/flows", async (ctx) => {
+  router.get("/self-service/recovery/flows", enabled, async (ctx) => {
     respondWithFlow(ctx, await loadChallengeFlow(ctx, registrar, "recovery"));
   });
 
@@ -28,9 +30,9 @@ export function registerRecoveryRoutes(router: Router, registrar: Registrar): vo
   };
   // The GET form is the link in the mail, which a browser opens. Only posts from browsers are
   // rejected, because a page on another site could otherwise request mail in a visitor's name.
-  router.post("/self-service/recovery", async (ctx) => {
+  router.post("/self-service/recovery", enabled, async (ctx) => {
     rejectBrowserRequest(ctx);
     await submit(ctx);
   });
-  router.get("/self-service/recovery", submit);
+  router.get("/self-service/recovery", enabled, submit);
 }

@@ -14,6 +14,7 @@ import { sentUi } from "./challenge-ui.ts";
  * profile change. Returns one `show_verification_ui` item per address for the flow's
  * `continue_with`. An address over its send limit gets its flow but no message, and the flow
  * that added the address succeeds all the same. Without an `actor`, the requests are anonymous.
+ * With verification disabled, nothing is sent and the list is empty.
  */
 export async function sendVerificationToNewAddresses(
   ctx: Context,
@@ -22,6 +23,8 @@ export async function sendVerificationToNewAddresses(
   addresses: readonly { value: string; via: string }[],
   actor?: EventActor,
 ): Promise<ContinueWith[]> {
+  if (!registrar.config.VERIFICATION_ENABLED) return [];
+
   const continueWith: ContinueWith[] = [];
   for (const address of addresses) {
     if (address.via !== "email") continue;

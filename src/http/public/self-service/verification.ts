@@ -14,7 +14,7 @@ import {
 } from "./challenge-flow.ts";
 import { submitChallengeFlow } from "./challenge-submit.ts";
 import { challengeTexts, verifiedUi, withMessages } from "./challenge-ui.ts";
-import { rejectBrowserRequest } from "./native-request.ts";
+import { rejectBrowserRequest, requireFlowEnabled } from "./native-request.ts";
 
 /**
  * Native verification by code or link, following Kratos's `/self-service/verification` API:
@@ -22,13 +22,15 @@ import { rejectBrowserRequest } from "./native-request.ts";
  * link (`?flow=&token=`) to verify the address.
  */
 export function registerVerificationRoutes(router: Router, registrar: Registrar): void {
-  router.get("/self-service/verification/api", async (ctx) => {
+  const enabled = requireFlowEnabled(registrar.config.VERIFICATION_ENABLED, "verification");
+
+  router.get("/self-service/verification/api", enabled, async (ctx) => {
     const returnTo = readReturnTo(ctx, registrar.settings.publicUrl);
     const flow = await createChallengeFlow(ctx, registrar, "verification", { returnTo });
     respondWithFlow(ctx, flow);
   });
 
-  router.get("/self-service/verification/flows", async (ctx) => {
+  router.get("/self-service/verification/flows", enabled, async (ctx) => {
     respondWithFlow(ctx, await loadChallengeFlow(ctx, registrar, "verification"));
   });
 
@@ -40,11 +42,11 @@ export function registerVerificationRoutes(router: Router, registrar: Registrar)
   };
   // The GET form is the link in the mail, which a browser opens. Only posts from browsers are
   // rejected, because a page on another site could otherwise request mail in a visitor's name.
-  router.post("/self-service/verification", async (ctx) => {
+  router.post("/self-service/verification", enabled, async (ctx) => {
     rejectBrowserRequest(ctx);
     await submit(ctx);
   });
-  router.get("/self-service/verification", submit);
+  router.get("/self-service/verification", enabled, submit);
 }
 
 /** Verifies the address the passed challenge was sent to and responds with the passed flow. */
