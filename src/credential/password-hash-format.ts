@@ -49,9 +49,10 @@ export type PasswordHashFormatError = {
  * long or too much memory, because every login attempt against an imported identity pays it
  * and an attacker can repeat wrong attempts. Argon2 may use up to 256 MiB, 16 passes and 16
  * lanes, with memory times passes at most 1 GiB. bcrypt cost goes up to 13, since bcryptjs
- * runs on the main thread (cost 16 took 5.5 s there on a 2-core machine), and PBKDF2 up to
- * 1,000,000 iterations. Keys shorter than 16 bytes are rejected because many passwords would
- * match them.
+ * runs on the main thread (cost 16 took 5.5 s there on a 2-core machine). PBKDF2 may run up to
+ * 1,000,000 iterations summed over the digest blocks of its key, because each block of a longer
+ * key repeats every iteration, and its key is at most 64 bytes. Keys shorter than 16 bytes are
+ * rejected because many passwords would match them.
  */
 export const hashCostLimits = Object.freeze({
   argon2MaxMemoryKiB: 256 * 1024,
@@ -61,9 +62,19 @@ export const hashCostLimits = Object.freeze({
   bcryptMinCost: 4,
   bcryptMaxCost: 13,
   pbkdf2MaxIterations: 1_000_000,
+  pbkdf2MaxHashBytes: 64,
   minHashBytes: 16,
   minSaltBytes: 8,
 });
+
+/** Output size of each PBKDF2 digest in bytes; a longer key costs one more pass per block. */
+const pbkdf2DigestBytes: Record<Pbkdf2Digest, number> = {
+  sha1: 20,
+  sha224: 28,
+  sha256: 32,
+  sha384: 48,
+  sha512: 64,
+};
 
 const argon2Pattern = new RegExp(
   `^\\$(argon2id|argon2i)\\$(?:v=(\\d{1,3})\\$)?m=(\\d{1,10}),t=(\\d{1,10}),p=(\\d{1,10})` +
@@ -182,10 +193,12 @@ function parsePbkdf2(encoded: string): Pbkdf2Hash | PasswordHashFormatError {
     salt,
     hash,
   };
+  const blocks = Math.ceil(parsed.hash.length / pbkdf2DigestBytes[parsed.digest]);
   const valid =
     parsed.iterations >= 1 &&
-    parsed.iterations <= hashCostLimits.pbkdf2MaxIterations &&
+    parsed.iterations * blocks <= hashCostLimits.pbkdf2MaxIterations &&
     parsed.salt.length >= 1 &&
-    parsed.hash.length >= hashCostLimits.minHashBytes;
+    parsed.hash.length >= hashCostLimits.minHashBytes &&
+    parsed.hash.length <= hashCostLimits.pbkdf2MaxHashBytes;
   return valid ? parsed : malformed;
 }

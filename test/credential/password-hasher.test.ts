@@ -3,6 +3,7 @@ import argon2 from "argon2";
 import bcrypt from "bcryptjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  isHashFormatError,
   owaspArgon2Parameters,
   PasswordHasher,
   parsePasswordHash,
@@ -120,6 +121,15 @@ describe("pbkdf2", () => {
     expect(await hasher.verify(password, hash)).toMatchObject({ outcome: "match" });
   });
 
+  it("accepts a million iterations over the key's blocks", () => {
+    const key = Buffer.alloc(32, 7).toString("base64");
+    const salt = Buffer.alloc(16, 3).toString("base64");
+    const twoBlocks = parsePasswordHash(`$pbkdf2-sha1$i=500000,l=32$${salt}$${key}`);
+    expect(isHashFormatError(twoBlocks)).toBe(false);
+    const oneBlock = parsePasswordHash(`$pbkdf2-sha256$i=1000000,l=32$${salt}$${key}`);
+    expect(isHashFormatError(oneBlock)).toBe(false);
+  });
+
   it("reads key length from hash", async () => {
     const hash = encodePbkdf2("sha256", 1000, password).replace(",l=32$", ",l=64$");
     expect(await hasher.verify(password, hash)).toMatchObject({ outcome: "match" });
@@ -154,6 +164,14 @@ describe("invalid hashes", () => {
       `$pbkdf2-sha256$i=100000000,l=32$${validSalt}$${validKey}`,
     ],
     ["pbkdf2 with short key", `$pbkdf2-sha256$i=1000,l=8$${validSalt}$aGFzaGhhc2g`],
+    [
+      "pbkdf2 with a 768-byte key",
+      `$pbkdf2-sha1$i=1000,l=768$${validSalt}$${Buffer.alloc(768, 7).toString("base64")}`,
+    ],
+    [
+      "pbkdf2 with a million iterations over two blocks",
+      `$pbkdf2-sha1$i=1000000,l=32$${validSalt}$${Buffer.alloc(32, 7).toString("base64")}`,
+    ],
   ];
   for (const [name, hash] of malformed) {
     it(`reports ${name} as malformed`, async () => {
