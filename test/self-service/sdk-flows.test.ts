@@ -189,6 +189,11 @@ describe("session management", () => {
     });
     expect(secondPage.data).toHaveLength(1);
     expect(secondPage.headers.link).toBeUndefined();
+    const stranger = await sdkRegister("sessions.stranger@example.com", password);
+    const foreign = await rejection(
+      app.frontend.listMySessions({ xSessionToken: stranger.session_token, pageToken }),
+    );
+    expect(foreign.status).toBe(400);
     expect([firstPage.data[0]!.id, secondPage.data[0]!.id]).toEqual(
       others.map((session) => session.id),
     );

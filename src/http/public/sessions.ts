@@ -16,7 +16,6 @@ const cursorSchema = z.strictObject({ issuedAt: z.iso.datetime(), id: z.uuid() }
 export function registerSessionRoutes(router: Router, registrar: Registrar): void {
   const { publicUrl } = registrar.settings;
   const tokens = pageTokenSealerFromClaimKeys(registrar.personalData.claims);
-  const purpose = "my_sessions";
 
   router.all("/sessions/whoami", async (ctx) => {
     const active = await requireSession(ctx, registrar);
@@ -29,6 +28,8 @@ export function registerSessionRoutes(router: Router, registrar: Registrar): voi
   router.get("/sessions", async (ctx) => {
     const active = await requireSession(ctx, registrar);
     const pageSize = pageSizeParam(ctx, { defaultSize: 250, maxSize: 1000, alias: "per_page" });
+    // Each identity's tokens are sealed for it alone, so no token works for another caller.
+    const purpose = `my_sessions:${active.identity.id}`;
     const token = singleQueryValue(ctx, "page_token");
     const after = token === undefined ? undefined : tokens.open(purpose, token, cursorSchema);
     if (token !== undefined && after === undefined) throw invalidPageToken();
