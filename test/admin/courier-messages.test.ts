@@ -50,4 +50,11 @@ describe("GET /admin/courier/messages", () => {
     const second = await courier.listCourierMessages({ pageSize: 2, pageToken });
     expect(second.data).toHaveLength(1);
   });
+
+  it("rejects an unsigned page token", async () => {
+    const forged = Buffer.from("courier:9").toString("base64url");
+    const page = await admin(app, "GET", `/admin/courier/messages?page_token=${forged}`);
+    expect(page.status).toBe(400);
+    expect(page.body.error.id).toBe("bad_request");
+  });
 });
