@@ -9,6 +9,7 @@ import {
   maxBatchPlaintextPasswords,
 } from "../../src/http/admin/identities-batch-body.ts";
 import { maxConcurrentPreparations } from "../../src/http/admin/identities-batch-preparation.ts";
+import { DEFAULT_BODY_LIMIT_BYTES } from "../../src/http/middleware/body-parser.ts";
 import type { TestApp } from "../support/app.ts";
 import {
   admin,
@@ -303,20 +304,48 @@ describe("batch create limits", () => {
 
   it("accepts a body over the usual size limit", async () => {
     const before = await countEvents(app);
-    const filler = "x".repeat(150 * 1024);
+    const filler = "x".repeat(75 * 1024);
     const response = await batch({
-      identities: [entry("large@example.com", { metadata_admin: { filler } })],
+      identities: [
+        entry("large@example.com", { metadata_admin: { filler } }),
+        entry("large-1@example.com", { metadata_admin: { filler } }),
+      ],
     });
     expect(response.status, response.text).toBe(200);
-    expect(response.body.identities[0].action).toBe("create");
+    expect(response.body.identities.map((result: { action: string }) => result.action)).toEqual([
+      "create",
+      "create",
+    ]);
     expect(await countEvents(app)).toBeGreaterThan(before);
 
     // Kratos's path without the /admin prefix, and with a trailing slash, which also matches.
     const unprefixed = await admin(app, "PATCH", "/identities/", {
-      body: { identities: [entry("large-2@example.com", { metadata_admin: { filler } })] },
+      body: {
+        identities: [
+          entry("large-2@example.com", { metadata_admin: { filler } }),
+          entry("large-3@example.com", { metadata_admin: { filler } }),
+        ],
+      },
     });
     expect(unprefixed.status, unprefixed.text).toBe(200);
     expect(unprefixed.body.identities[0].action).toBe("create");
+  });
+
+  it("rejects an entry larger than a single create", async () => {
+    const before = await countEvents(app);
+    const filler = "x".repeat(DEFAULT_BODY_LIMIT_BYTES);
+    const response = await batch({
+      identities: [
+        entry("small@example.com"),
+        entry("oversized@example.com", { metadata_admin: { filler } }),
+      ],
+    });
+    expectError(response, 400, "bad_request");
+    expect(response.body.error.details).toEqual({
+      index: 1,
+      max_entry_bytes: DEFAULT_BODY_LIMIT_BYTES,
+    });
+    expect(await countEvents(app)).toBe(before);
   });
 
   it("rejects a body over its size limit", async () => {

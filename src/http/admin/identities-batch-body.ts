@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { badRequest } from "../errors.ts";
+import { DEFAULT_BODY_LIMIT_BYTES } from "../middleware/body-parser.ts";
 import { parseInput } from "../middleware/validation.ts";
 import { isUuid } from "../uuid.ts";
 import { createIdentityBodySchema } from "./identities-body.ts";
@@ -35,8 +36,9 @@ const batchBodySchema = z.strictObject({ identities: z.array(identityPatchSchema
 
 /**
  * Parses Kratos's `patchIdentitiesBody`. Throws a 400 for a body that is not one, for more
- * entries than `maxBatchIdentities`, and for more plaintext passwords than
- * `maxBatchPlaintextPasswords`, so that such a request creates nothing. Traits and passwords
+ * entries than `maxBatchIdentities`, for an entry larger than a single create's body, and for
+ * more plaintext passwords than `maxBatchPlaintextPasswords`, so that such a request creates
+ * nothing. Traits and passwords
  * are checked later, for each entry on its own.
  */
 export function parseBatchBody(body: unknown): IdentityPatch[] {
@@ -46,6 +48,19 @@ export function parseBatchBody(body: unknown): IdentityPatch[] {
       message: `The request contains ${entries.length} identities, more than the limit of ${maxBatchIdentities}.`,
       reason: `Send at most ${maxBatchIdentities} identities per request.`,
       details: { max_identities: maxBatchIdentities, identities: entries.length },
+    });
+  }
+
+  // An entry gets no more room than the body of a single create, so that every identity a batch
+  // creates can also be sent back through PUT.
+  const oversized = entries.findIndex(
+    (entry) => Buffer.byteLength(JSON.stringify(entry)) > DEFAULT_BODY_LIMIT_BYTES,
+  );
+  if (oversized !== -1) {
+    throw badRequest({
+      message: `Entry ${oversized} of identities is larger than the ${DEFAULT_BODY_LIMIT_BYTES} bytes a single create accepts.`,
+      reason: "Shorten the entry's traits and metadata.",
+      details: { index: oversized, max_entry_bytes: DEFAULT_BODY_LIMIT_BYTES },
     });
   }
 
