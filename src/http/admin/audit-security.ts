@@ -10,12 +10,12 @@ import {
 } from "../../security/security-log.ts";
 import { badRequest } from "../errors.ts";
 import { zodErrorToRegistrarError } from "../middleware/validation.ts";
+import { parseRfc3339 } from "../rfc3339.ts";
 import { invalidPageToken, pageSizeParam } from "./identities-paging.ts";
 import { singleQueryValue } from "./identities-shared.ts";
 
 const tokenPurpose = "security_events";
 const cursorSchema = z.strictObject({ after: z.string().regex(/^\d{1,18}$/) });
-const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 
 /**
  * `GET /admin/audit/security-events`: failed and throttled logins from the security log, oldest
@@ -67,8 +67,8 @@ function eventTypeParam(ctx: Context): string | undefined {
 function timeParam(ctx: Context, name: string): Date | undefined {
   const raw = singleQueryValue(ctx, name);
   if (raw === undefined) return undefined;
-  const time = rfc3339.test(raw) ? new Date(raw) : undefined;
-  if (!time || Number.isNaN(time.getTime())) {
+  const time = parseRfc3339(raw);
+  if (!time) {
     throw badRequest({
       message: `The query parameter ${name} must be an RFC 3339 time such as 2025-01-31T12:00:00Z.`,
       details: { parameter: name },

@@ -5,6 +5,7 @@ import type { Registrar } from "../../app/registrar.ts";
 import { type AuditFilter, AuditQueries } from "../../queries/audit-queries.ts";
 import { pageTokenSealerFromClaimKeys } from "../../queries/page-token.ts";
 import { badRequest } from "../errors.ts";
+import { parseRfc3339 } from "../rfc3339.ts";
 import { requireScope } from "./api-key-auth.ts";
 import { type ExportFormat, sendAuditExport } from "./audit-export.ts";
 import { listSecurityLog } from "./audit-security.ts";
@@ -14,7 +15,6 @@ import { isUuid, singleQueryValue } from "./identities-shared.ts";
 const tokenPurpose = "audit_events";
 const cursorSchema = z.strictObject({ ordinal: z.string().regex(/^\d{1,19}$/) });
 const eventTypePattern = /^[A-Z][A-Za-z0-9]{1,99}$/;
-const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 const maxActorIdLength = 200;
 
 /** Registers the audit trail query, its NDJSON and CSV exports, and the security log. */
@@ -94,8 +94,8 @@ function auditFilter(ctx: Context): AuditFilter {
 function timeParam(ctx: Context, name: string): Date | undefined {
   const raw = singleQueryValue(ctx, name);
   if (raw === undefined) return undefined;
-  const time = rfc3339.test(raw) ? new Date(raw) : undefined;
-  if (!time || Number.isNaN(time.getTime())) {
+  const time = parseRfc3339(raw);
+  if (!time) {
     throw invalidParameter(name, "must be an RFC 3339 time such as 2025-01-31T12:00:00Z");
   }
   return time;

@@ -5,6 +5,7 @@ import type { RecordedEvent } from "../../eventstore/port.ts";
 import { isErased } from "../../personal-data/erased.ts";
 import { IdentityHistory } from "../../queries/identity-history.ts";
 import { badRequest, notFound } from "../errors.ts";
+import { parseRfc3339 } from "../rfc3339.ts";
 import { identityNotFound } from "./identities-errors.ts";
 import { pageSizeParam } from "./identities-paging.ts";
 import { identityIdParam, renderAdminIdentity, singleQueryValue } from "./identities-shared.ts";
@@ -18,7 +19,6 @@ const redactedKeys = new Set(["hashedPassword", "tokenHash"]);
 // strings and numbers under them are hidden, because `code` is also the name of a credential
 // type, whose object of identifiers is no secret.
 const secretKeys = new Set(["code", "link", "token", "secret"]);
-const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 
 /**
  * `GET /admin/identities/{id}/events`: the identity's stream in version order, with personal
@@ -134,8 +134,8 @@ function fromVersionParam(ctx: Context): number {
 
 function atParam(ctx: Context): Date {
   const raw = singleQueryValue(ctx, "at");
-  const at = raw !== undefined && rfc3339.test(raw) ? new Date(raw) : undefined;
-  if (!at || Number.isNaN(at.getTime())) {
+  const at = raw === undefined ? undefined : parseRfc3339(raw);
+  if (!at) {
     throw badRequest({
       message: "The at parameter must be an RFC 3339 time, such as 2025-01-31T12:00:00Z.",
       details: { parameter: "at" },
