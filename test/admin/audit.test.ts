@@ -253,6 +253,9 @@ describe("GET /admin/audit/events", () => {
 
     const bad = await admin(app, "GET", "/admin/audit/security-events?type=Everything");
     expectError(bad, 400, "bad_request");
+    const badIdentity = await admin(app, "GET", "/admin/audit/security-events?identity_id=x1");
+    expectError(badIdentity, 400, "bad_request");
+    expect(badIdentity.body.error.message).toContain("identity_id");
   });
 
   it("pages security events in numeric order", async () => {

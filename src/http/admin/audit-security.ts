@@ -39,7 +39,14 @@ export function listSecurityLog(registrar: Registrar) {
       limit,
       after: cursor?.after,
     });
-    if (!parsed.success) throw zodErrorToRegistrarError(parsed.error);
+    if (!parsed.success) {
+      // The schema's fields are camel case; the error names the query parameters instead.
+      const issues = parsed.error.issues.map((issue) => ({
+        ...issue,
+        path: issue.path.map((segment) => queryParameterNames[String(segment)] ?? segment),
+      }));
+      throw zodErrorToRegistrarError(new z.ZodError(issues));
+    }
 
     const page = await listSecurityEvents(registrar.pool, parsed.data);
     if (page.nextAfter !== undefined) {
@@ -63,6 +70,12 @@ function eventTypeParam(ctx: Context): string | undefined {
   }
   return type;
 }
+
+const queryParameterNames: Record<string, string> = {
+  identityId: "identity_id",
+  limit: "page_size",
+  after: "page_token",
+};
 
 function timeParam(ctx: Context, name: string): Date | undefined {
   const raw = singleQueryValue(ctx, name);
