@@ -37,6 +37,7 @@ function checkString(value: string): void {
  * Duplicate keys keep the last value, as Go's encoding/json in Kratos does.
  */
 export function decodeJson(text: string): unknown {
+  rejectDeepNesting(text);
   let value: unknown;
   try {
     value = JSON.parse(text, function checkMember(key: string, member: unknown) {
@@ -49,16 +50,33 @@ export function decodeJson(text: string): unknown {
     rejectBody("The request body is not valid JSON.", error);
   }
 
-  checkDepth(value, 0);
   return value;
 }
 
-function checkDepth(value: unknown, depth: number): void {
-  if (typeof value !== "object" || value === null) return;
-  if (depth >= MAX_BODY_DEPTH) {
-    rejectBody(`The request body is nested deeper than ${MAX_BODY_DEPTH} levels.`);
+/**
+ * Counts open objects and arrays outside strings before parsing, so that a body nested
+ * thousands of levels deep gets the nesting message instead of overflowing the parser's stack.
+ * Unbalanced brackets are left for `JSON.parse` to reject.
+ */
+function rejectDeepNesting(text: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (inString) {
+      if (code === 0x5c) index += 1;
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) {
+      inString = true;
+    } else if (code === 0x7b || code === 0x5b) {
+      depth += 1;
+      if (depth > MAX_BODY_DEPTH) {
+        rejectBody(`The request body is nested deeper than ${MAX_BODY_DEPTH} levels.`);
+      }
+    } else if (code === 0x7d || code === 0x5d) {
+      depth -= 1;
+    }
   }
-  for (const member of Object.values(value)) checkDepth(member, depth + 1);
 }
 
 /**

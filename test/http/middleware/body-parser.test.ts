@@ -143,6 +143,18 @@ describe("JSON bodies", () => {
     expect(message).toBe("The request body is nested deeper than 32 levels.");
   });
 
+  test("rejects nesting of 50,000 levels", async () => {
+    const body = `${"[".repeat(50_000)}${"]".repeat(50_000)}`;
+    const message = await expectRejected(post(body, "application/json"), 400, "bad_request");
+    expect(message).toBe("The request body is nested deeper than 32 levels.");
+  });
+
+  test("ignores brackets inside strings", async () => {
+    const brackets = `[{\\"${"[".repeat(40)}`;
+    const { status } = await post(`{"a":"${brackets}"}`, "application/json");
+    expect(status).toBe(200);
+  });
+
   test("accepts nesting of 32 levels", async () => {
     const body = `${'{"a":'.repeat(32)}1${"}".repeat(32)}`;
     const { status } = await post(body, "application/json");
