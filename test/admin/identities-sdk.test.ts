@@ -29,6 +29,21 @@ async function statusOf(request: Promise<unknown>): Promise<number | undefined> 
 }
 
 describe("IdentityApi of @ory/client", () => {
+  it("reads identity schemas from the admin port", async () => {
+    const listed = await identities.listIdentitySchemas();
+    expect(listed.status).toBe(200);
+    expect(listed.data.map((container) => container.id)).toContain("default");
+    const schema = await identities.getIdentitySchema({ id: "default" });
+    expect(schema.status).toBe(200);
+    expect(schema.data).toMatchObject({ type: "object" });
+
+    // The SDK sends no key for these two operations, and Kratos serves them without one.
+    const bare = await fetch(`${app.adminUrl}/schemas/default`);
+    expect(bare.status).toBe(200);
+    const guarded = await fetch(`${app.adminUrl}/admin/identities`);
+    expect(guarded.status).toBe(401);
+  });
+
   it("creates, reads, lists, patches and deletes", async () => {
     const created = await identities.createIdentity({
       createIdentityBody: {

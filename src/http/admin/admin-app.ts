@@ -8,6 +8,7 @@ import { errorHandler } from "../middleware/error-handler.ts";
 import { queryGuard } from "../middleware/query-guard.ts";
 import { requestId } from "../middleware/request-id.ts";
 import { registerHealthRoutes } from "../public/health.ts";
+import { registerSchemaRoutes } from "../public/schemas.ts";
 import { authenticateApiKey } from "./api-key-auth.ts";
 import { registerAuditRoutes } from "./audit.ts";
 import { registerCommandRoutes } from "./commands.ts";
@@ -29,7 +30,7 @@ const registrarVersion = (
 export type AdminRoutes = (router: Router, registrar: Registrar) => void;
 
 /**
- * Builds the admin Koa app. Every route except health needs an API key. Kratos's admin paths
+ * Builds the admin Koa app. Every route except health and the identity schemas needs an API key. Kratos's admin paths
  * work with and without the `/admin` prefix, as on Kratos's admin port.
  */
 export function createAdminApp(registrar: Registrar, extraRoutes: AdminRoutes[] = []): Koa {
@@ -38,6 +39,9 @@ export function createAdminApp(registrar: Registrar, extraRoutes: AdminRoutes[] 
   const router = new Router();
 
   registerHealthRoutes(router, registrar);
+  const schemas = new Router({ prefix: "/admin" });
+  registerSchemaRoutes(schemas, registrar);
+  router.use(schemas.routes());
   registerMetricsRoutes(router);
   router.get("/admin/version", (ctx) => {
     ctx.body = { version: registrarVersion };

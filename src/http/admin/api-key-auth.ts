@@ -8,12 +8,19 @@ export function apiKeyOf(ctx: Context): ApiKey {
 }
 
 /**
+ * Paths that the admin port serves without a key: health checks, and the identity schemas,
+ * which the public port serves too and which Kratos's SDK requests from the admin port without
+ * credentials.
+ */
+const openPath = /^\/(?:health\/(?:alive|ready)|admin\/schemas(?:\/[^/]+)?)\/?$/;
+
+/**
  * Authenticates every admin request with `Authorization: Bearer <key>`. A missing or unknown
  * key gets the same 401 response, whatever was wrong with it.
  */
 export function authenticateApiKey(keys: readonly ApiKey[]): Middleware {
   return async function requireApiKey(ctx: Context, next: Next) {
-    if (ctx.path === "/health/alive" || ctx.path === "/health/ready") return next();
+    if (openPath.test(ctx.path)) return next();
 
     const match = /^Bearer\s+(\S{1,512})$/i.exec(ctx.get("Authorization"));
     const key = match ? findApiKey(keys, match[1]!) : undefined;
