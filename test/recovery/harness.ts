@@ -1,28 +1,15 @@
-import { randomBytes } from "node:crypto";
-import { Writable } from "node:stream";
 import { Configuration, FrontendApi } from "@ory/client";
-import { type RunningRegistrar, startRegistrar } from "../../src/app/start.ts";
-import { parseConfig } from "../../src/config/config.ts";
 import type { CapturedMail, CaptureServer } from "../../src/courier/capture-server.ts";
-import { testArgon2Parameters } from "../../src/credential/index.ts";
-import { createLogger } from "../../src/logger.ts";
-import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { eventually } from "../support/eventually.ts";
+import { type RegistrarForTest, startRegistrarForTest } from "../support/start-registrar.ts";
 
-export interface FlowTestApp {
-  running: RunningRegistrar;
-  database: TestDatabase;
+export interface FlowTestApp extends RegistrarForTest {
   capture: CaptureServer;
-  publicUrl: string;
-  adminUrl: string;
-  adminKey: string;
   frontend: FrontendApi;
-  logs: string[];
   /** Waits for a mail to `address` beyond the first `skip` ones and returns its decoded text. */
   waitForMail(address: string, skip?: number): Promise<string>;
   /** Counts the mails received for `address`. */
   mailCount(address: string): number;
-  close(): Promise<void>;
 }
 
 export interface FlowTestOptions {
@@ -41,58 +28,26 @@ export async function startFlowTestApp(
   label: string,
   options: FlowTestOptions = {},
 ): Promise<FlowTestApp> {
-  const database = await createTestDatabase(label);
-  const logs: string[] = [];
-  const logger = createLogger(
-    "debug",
-    new Writable({
-      write(chunk, _encoding, done) {
-        logs.push(String(chunk));
-        done();
-      },
-    }),
-  );
-
-  const adminKey = randomBytes(32).toString("base64url");
-  const running = await startRegistrar(
-    parseConfig({
-      DATABASE_URL: database.url,
-      PUBLIC_PORT: "0",
-      ADMIN_PORT: "0",
-      MASTER_KEY: randomBytes(32).toString("base64"),
-      CLAIM_KEY_SECRET: randomBytes(32).toString("base64"),
-      ADMIN_API_KEY: adminKey,
-      REGISTRAR_ENV: "test",
-      LOG_LEVEL: "debug",
+  const app = await startRegistrarForTest(label, {
+    env: {
       CODE_LIFESPAN_SECONDS: String(options.codeLifespanSeconds ?? 900),
-      COURIER_CAPTURE_PORT: "0",
       COURIER_CAPTURE_MAX_MESSAGES: "1000",
-      COURIER_QUEUE_PREFIX: `test_${label}_${randomBytes(4).toString("hex")}`,
-      COURIER_BACKOFF_MS: "50",
       COURIER_SENDS_PER_ADDRESS: String(options.sendsPerAddress ?? 50),
       COURIER_SENDS_PER_IP: String(options.sendsPerIp ?? 500),
       COURIER_SEND_WINDOW_SECONDS: "600",
       ...options.env,
-    }),
-    logger,
-    { hasherParameters: testArgon2Parameters },
-  );
+    },
+  });
 
-  const capture = running.registrar.courier.captureServer;
+  const capture = app.running.registrar.courier.captureServer;
   if (!capture) throw new Error("the courier started no SMTP capture server");
-  const publicUrl = running.registrar.settings.publicUrl;
   const received = (address: string): CapturedMail[] =>
     capture.messages().filter((mail) => mail.envelope.to.includes(address));
 
   return {
-    running,
-    database,
+    ...app,
     capture,
-    publicUrl,
-    adminUrl: `http://127.0.0.1:${running.adminPort}`,
-    adminKey,
-    frontend: new FrontendApi(new Configuration({ basePath: publicUrl })),
-    logs,
+    frontend: new FrontendApi(new Configuration({ basePath: app.publicUrl })),
     mailCount: (address) => received(address).length,
     waitForMail: (address, skip = 0) =>
       eventually(async () => {
@@ -100,10 +55,6 @@ export async function startFlowTestApp(
         if (!mail) throw new Error(`no mail number ${skip + 1} to ${address} yet`);
         return mailText(mail.raw);
       }, 15_000),
-    async close() {
-      await running.stop();
-      await database.drop();
-    },
   };
 }
 
