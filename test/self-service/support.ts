@@ -1,13 +1,12 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createServer } from "node:net";
-import { Writable } from "node:stream";
 import { Configuration, FrontendApi } from "@ory/client";
 import pino from "pino";
-import { type RunningRegistrar, startRegistrar } from "../../src/app/start.ts";
-import { parseConfig } from "../../src/config/config.ts";
-import { type Argon2Parameters, testArgon2Parameters } from "../../src/credential/index.ts";
-import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import type { RunningRegistrar } from "../../src/app/start.ts";
+import type { Argon2Parameters } from "../../src/credential/index.ts";
+import type { TestDatabase } from "../support/database.ts";
+import { startRegistrarForTest } from "../support/start-registrar.ts";
 
 /** A full Registrar on its own database, with the log lines it wrote. */
 export interface TestApp {
@@ -15,6 +14,7 @@ export interface TestApp {
   database: TestDatabase;
   baseUrl: string;
   frontend: FrontendApi;
+  /** The log lines written so far, parsed again on every read. */
   logLines: Record<string, unknown>[];
   stop(): Promise<void>;
 }
@@ -27,52 +27,42 @@ export interface TestAppOptions {
 
 /**
  * Starts both listeners and the projection runner on a fresh database, with explicit secrets
- * and a cheap password hasher unless the test needs another. The per-IP login limit is high by
- * default, because every request of a test comes from 127.0.0.1.
+ * and a cheap password hasher unless the test needs another. No courier worker runs, and logs
+ * are captured at info level. The per-IP login limit is high by default, because every request
+ * of a test comes from 127.0.0.1.
  */
 export async function startTestApp(label: string, options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await createTestDatabase(label);
-  const logLines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n")) {
-        if (line.trim() !== "") logLines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      done();
+  const app = await startRegistrarForTest(label, {
+    env: {
+      // A fixed port, so that every module sees the final public URL from the start.
+      PUBLIC_PORT: String(await freePort()),
+      RUN_WORKERS: "false",
+      LOG_LEVEL: "info",
+      LOGIN_ATTEMPTS_PER_IP: "100000",
+      ...options.env,
     },
+    hasherParameters: options.hasherParameters,
+    // These tests compare numeric levels, which plain pino writes and Registrar's logger does not.
+    createLogger: (level, destination) => pino({ level }, destination),
   });
-  const logger = pino({ level: "info" }, destination);
-  const config = parseConfig({
-    REGISTRAR_ENV: "test",
-    DATABASE_URL: database.url,
-    // A fixed port, so that every module sees the final public URL from the start.
-    PUBLIC_PORT: String(await freePort()),
-    ADMIN_PORT: "0",
-    MASTER_KEY: randomBytes(32).toString("base64"),
-    CLAIM_KEY_SECRET: randomBytes(32).toString("base64"),
-    ADMIN_API_KEY: randomBytes(32).toString("base64url"),
-    RUN_WORKERS: "false",
-    // The SMTP capture server takes a free port, and queued mail jobs stay in this app's queue.
-    COURIER_CAPTURE_PORT: "0",
-    COURIER_QUEUE_PREFIX: `rg_test_${randomBytes(6).toString("hex")}`,
-    LOGIN_ATTEMPTS_PER_IP: "100000",
-    ...options.env,
-  });
-  const running = await startRegistrar(config, logger, {
-    hasherParameters: options.hasherParameters ?? testArgon2Parameters,
-  });
-  const baseUrl = `http://127.0.0.1:${running.publicPort}`;
+  const baseUrl = `http://127.0.0.1:${app.running.publicPort}`;
   return {
-    running,
-    database,
+    running: app.running,
+    database: app.database,
     baseUrl,
     frontend: new FrontendApi(new Configuration({ basePath: baseUrl })),
-    logLines,
-    async stop() {
-      await running.stop();
-      await database.drop();
+    get logLines() {
+      return parseLogLines(app.logs);
     },
+    stop: () => app.close(),
   };
+}
+
+function parseLogLines(chunks: string[]): Record<string, unknown>[] {
+  return chunks
+    .flatMap((chunk) => chunk.split("\n"))
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 /** Returns a port that was free a moment ago on 127.0.0.1. */
