@@ -134,6 +134,21 @@ describe("admin API keys", () => {
     expect(await countEvents(app)).toBe(before);
   });
 
+  it("checks the scope before the body", async () => {
+    const before = await countEvents(app);
+    for (const route of routes.filter(
+      (candidate) => candidate.scope !== "identities:read" && candidate.method !== "GET",
+    )) {
+      const response = await admin(app, route.method, route.path(), {
+        key: readOnlyKey,
+        body: '{"malformed": ',
+        headers: { "Content-Type": "application/json" },
+      });
+      expectError(response, 403, "forbidden");
+    }
+    expect(await countEvents(app)).toBe(before);
+  });
+
   it("allows routes inside the key's scopes", async () => {
     for (const route of routes.filter((candidate) => candidate.scope === "identities:read")) {
       const response = await admin(app, route.method, route.path(), { key: readOnlyKey });

@@ -9,7 +9,7 @@ import { queryGuard } from "../middleware/query-guard.ts";
 import { requestId } from "../middleware/request-id.ts";
 import { registerHealthRoutes } from "../public/health.ts";
 import { registerSchemaRoutes } from "../public/schemas.ts";
-import { authenticateApiKey } from "./api-key-auth.ts";
+import { assertScope, authenticateApiKey, scopeCheckedBy } from "./api-key-auth.ts";
 import { registerAuditRoutes } from "./audit.ts";
 import { registerCommandRoutes } from "./commands.ts";
 import { registerCourierRoutes } from "./courier.ts";
@@ -67,19 +67,29 @@ export function createAdminApp(registrar: Registrar, extraRoutes: AdminRoutes[] 
   });
   app.use(authenticateApiKey(registrar.apiKeys));
   app.use(queryGuard());
-  app.use(parseAdminBody());
+  app.use(parseAdminBody(router));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
 }
 
-/** Parses request bodies, allowing the batch create a larger body than the other routes. */
-function parseAdminBody(): Middleware {
+/**
+ * Parses request bodies, allowing the batch create a larger body than the other routes. The
+ * matched route's scope is checked first, so that a key without it gets 403 before its body
+ * is read, whatever the body contains.
+ */
+function parseAdminBody(router: Router): Middleware {
   // RFC 6902 registers application/json-patch+json for JSON Patch documents.
   const jsonTypes = ["application/json", "application/json-patch+json"];
   const parseBody = bodyParser({ root: "any", jsonTypes });
   const parseBatchBody = bodyParser({ root: "any", jsonTypes, limitBytes: batchBodyLimitBytes });
   return function parseAdminRequestBody(ctx, next) {
+    for (const layer of router.match(ctx.path, ctx.method).pathAndMethod) {
+      for (const middleware of layer.stack) {
+        const scope = scopeCheckedBy(middleware);
+        if (scope) assertScope(ctx, scope);
+      }
+    }
     // The router also matches the path with a trailing slash.
     const isBatchCreate = ctx.method === "PATCH" && /^\/admin\/identities\/?$/.test(ctx.path);
     return isBatchCreate ? parseBatchBody(ctx, next) : parseBody(ctx, next);

@@ -36,17 +36,32 @@ export function authenticateApiKey(keys: readonly ApiKey[]): Middleware {
   };
 }
 
+/** The scope that each middleware made by `requireScope` checks. */
+const scopesOfMiddleware = new WeakMap<object, AdminScope>();
+
 /** Rejects a request whose API key lacks `scope` with 403. */
 export function requireScope(scope: AdminScope): Middleware {
-  return async function checkScope(ctx: Context, next: Next) {
-    if (!apiKeyOf(ctx).scopes.has(scope)) {
-      throw forbidden({
-        message: `The API key lacks the ${scope} scope.`,
-        reason: `Use an API key that has the ${scope} scope.`,
-      });
-    }
+  const middleware = async function checkScope(ctx: Context, next: Next) {
+    assertScope(ctx, scope);
     return next();
   };
+  scopesOfMiddleware.set(middleware, scope);
+  return middleware;
+}
+
+/** Returns the scope a route middleware checks, if `requireScope` made it. */
+export function scopeCheckedBy(middleware: unknown): AdminScope | undefined {
+  return typeof middleware === "function" ? scopesOfMiddleware.get(middleware) : undefined;
+}
+
+/** Throws 403 when the request's API key lacks `scope`. */
+export function assertScope(ctx: Context, scope: AdminScope): void {
+  if (!apiKeyOf(ctx).scopes.has(scope)) {
+    throw forbidden({
+      message: `The API key lacks the ${scope} scope.`,
+      reason: `Use an API key that has the ${scope} scope.`,
+    });
+  }
 }
 
 /** Returns the actor of a command issued through the admin API. */
