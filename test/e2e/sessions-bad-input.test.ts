@@ -193,6 +193,15 @@ describe("session routes with bad input", () => {
     expect(await countEvents(app), "bad logouts append no event").toBe(eventsBefore);
   });
 
+  it("answers 404 for the token exchange", async () => {
+    const reply = await publicCall(
+      app,
+      "GET",
+      "/sessions/token-exchange?init_code=a&return_to_code=b",
+    );
+    expectErrorEnvelope(reply, 404, "not_found", "token exchange");
+  });
+
   it("rejects bad list query parameters", async () => {
     const queries = [
       `page_size=${encodeURIComponent(sql)}`,

@@ -67,6 +67,12 @@ export function registerSessionRoutes(router: Router, registrar: Registrar): voi
     ctx.body = { count: outcome.events.length };
   });
 
+  // Kratos exchanges codes for a session token after native social sign-in, which Registrar
+  // does not offer. Without this route the path would match DELETE /sessions/:id and get 405.
+  router.get("/sessions/token-exchange", () => {
+    throw notFound({ message: "Session token exchange needs social sign-in, which is not built." });
+  });
+
   router.delete("/sessions/:id", async (ctx) => {
     const active = await requireSession(ctx, registrar);
     const sessionId = ctx.params.id ?? "";
