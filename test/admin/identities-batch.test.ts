@@ -331,6 +331,22 @@ describe("batch create limits", () => {
     expect(unprefixed.body.identities[0].action).toBe("create");
   });
 
+  it("accepts nesting that a single create accepts", async () => {
+    // 31 levels of metadata plus the body's root are the most a single create accepts.
+    let nested: unknown = 1;
+    for (let level = 0; level < 31; level += 1) nested = { a: nested };
+    const single = await admin(app, "POST", "/admin/identities", {
+      body: entry("nested-single@example.com", { metadata_admin: nested }).create,
+    });
+    expect(single.status, single.text).toBe(201);
+
+    const response = await batch({
+      identities: [entry("nested-batch@example.com", { metadata_admin: nested })],
+    });
+    expect(response.status, response.text).toBe(200);
+    expect(response.body.identities[0].action).toBe("create");
+  });
+
   it("rejects an entry larger than a single create", async () => {
     const before = await countEvents(app);
     const filler = "x".repeat(DEFAULT_BODY_LIMIT_BYTES);

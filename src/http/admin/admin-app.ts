@@ -3,6 +3,7 @@ import Router from "@koa/router";
 import Koa, { type Middleware } from "koa";
 import type { Registrar } from "../../app/registrar.ts";
 import { accessLog } from "../middleware/access-log.ts";
+import { MAX_BODY_DEPTH } from "../middleware/body-decoding.ts";
 import { bodyParser } from "../middleware/body-parser.ts";
 import { errorHandler } from "../middleware/error-handler.ts";
 import { queryGuard } from "../middleware/query-guard.ts";
@@ -82,7 +83,13 @@ function parseAdminBody(router: Router): Middleware {
   // RFC 6902 registers application/json-patch+json for JSON Patch documents.
   const jsonTypes = ["application/json", "application/json-patch+json"];
   const parseBody = bodyParser({ root: "any", jsonTypes });
-  const parseBatchBody = bodyParser({ root: "any", jsonTypes, limitBytes: batchBodyLimitBytes });
+  // The batch wraps each create body in three more levels: the root, `identities` and the entry.
+  const parseBatchBody = bodyParser({
+    root: "any",
+    jsonTypes,
+    limitBytes: batchBodyLimitBytes,
+    maxDepth: MAX_BODY_DEPTH + 3,
+  });
   return function parseAdminRequestBody(ctx, next) {
     for (const layer of router.match(ctx.path, ctx.method).pathAndMethod) {
       for (const middleware of layer.stack) {

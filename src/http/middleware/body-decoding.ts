@@ -36,8 +36,8 @@ function checkString(value: string): void {
  * prototype. The check protects the later steps that copy members by key.
  * Duplicate keys keep the last value, as Go's encoding/json in Kratos does.
  */
-export function decodeJson(text: string): unknown {
-  rejectDeepNesting(text);
+export function decodeJson(text: string, maxDepth = MAX_BODY_DEPTH): unknown {
+  rejectDeepNesting(text, maxDepth);
   let value: unknown;
   try {
     value = JSON.parse(text, function checkMember(key: string, member: unknown) {
@@ -58,7 +58,7 @@ export function decodeJson(text: string): unknown {
  * thousands of levels deep gets the nesting message instead of overflowing the parser's stack.
  * Unbalanced brackets are left for `JSON.parse` to reject.
  */
-function rejectDeepNesting(text: string): void {
+function rejectDeepNesting(text: string, maxDepth: number): void {
   let depth = 0;
   let inString = false;
   for (let index = 0; index < text.length; index += 1) {
@@ -70,8 +70,8 @@ function rejectDeepNesting(text: string): void {
       inString = true;
     } else if (code === 0x7b || code === 0x5b) {
       depth += 1;
-      if (depth > MAX_BODY_DEPTH) {
-        rejectBody(`The request body is nested deeper than ${MAX_BODY_DEPTH} levels.`);
+      if (depth > maxDepth) {
+        rejectBody(`The request body is nested deeper than ${maxDepth} levels.`);
       }
     } else if (code === 0x7d || code === 0x5d) {
       depth -= 1;

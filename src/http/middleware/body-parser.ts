@@ -18,6 +18,8 @@ export interface BodyParserOptions {
    * Default `object`.
    */
   root?: "object" | "any";
+  /** Maximum nesting of JSON objects and arrays. Default `MAX_BODY_DEPTH`, 32. */
+  maxDepth?: number;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 100 * 1024;
@@ -64,7 +66,7 @@ async function decodeBody(ctx: Context, options: BodyParserOptions): Promise<unk
 
   const text = decodeUtf8(await readRawBody(ctx.req, limitBytes));
   if (isForm) return decodeForm(text);
-  return shapeJson(decodeJson(text), options.root ?? "object");
+  return shapeJson(decodeJson(text, options.maxDepth), options.root ?? "object");
 }
 
 /** Creates middleware that stores the result of `readBody` in `ctx.state.body`. */
