@@ -209,7 +209,9 @@ describe("session routes with bad input", () => {
       "page_size=1001",
       "page_size=1&page_size=2",
       `page_token=${encodeURIComponent(sql)}`,
-      `page_token=${forgedToken()}`,
+      // The sealed format, a payload and a MAC, with a MAC that does not match.
+      `page_token=${Buffer.from(JSON.stringify({ issuedAt: new Date().toISOString(), id: randomUUID() })).toString("base64url")}.${"A".repeat(43)}`,
+      "page=2&per_page=1",
     ];
     for (const query of queries) {
       const reply = await publicCall(app, "GET", `/sessions?${query}`, { token: owner.token });

@@ -27,6 +27,12 @@ export function registerSessionRoutes(router: Router, registrar: Registrar): voi
   // The caller's other active sessions, newest first, in keyset pages as Kratos lists them.
   router.get("/sessions", async (ctx) => {
     const active = await requireSession(ctx, registrar);
+    if (ctx.query.page !== undefined) {
+      throw badRequest({
+        message: "The page parameter is not supported.",
+        reason: "Use page_token from the Link header to fetch the next page.",
+      });
+    }
     const pageSize = pageSizeParam(ctx, { defaultSize: 250, maxSize: 1000, alias: "per_page" });
     // Each identity's tokens are sealed for it alone, so no token works for another caller.
     const purpose = `my_sessions:${active.identity.id}`;
