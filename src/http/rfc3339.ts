@@ -13,7 +13,10 @@ export function parseRfc3339(value: string): Date | undefined {
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as number[];
   const offsetHour = match[8] === undefined ? 0 : Number(match[8]);
   const offsetMinute = match[9] === undefined ? 0 : Number(match[9]);
-  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  // setUTCFullYear, unlike Date.UTC, keeps years 0 to 99 as they are.
+  const lastDay = new Date(0);
+  lastDay.setUTCFullYear(year!, month!, 0);
+  const daysInMonth = lastDay.getUTCDate();
   const valid =
     month! >= 1 &&
     month! <= 12 &&
