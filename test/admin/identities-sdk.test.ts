@@ -42,6 +42,12 @@ describe("IdentityApi of @ory/client", () => {
     expect(bare.status).toBe(200);
     const guarded = await fetch(`${app.adminUrl}/admin/identities`);
     expect(guarded.status).toBe(401);
+    const posted = await fetch(`${app.adminUrl}/schemas/default`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: '{"a": [',
+    });
+    expect(posted.status).toBe(401);
   });
 
   it("creates, reads, lists, patches and deletes", async () => {

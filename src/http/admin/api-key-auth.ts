@@ -8,7 +8,7 @@ export function apiKeyOf(ctx: Context): ApiKey {
 }
 
 /**
- * Paths that the admin port serves without a key: health checks, and the identity schemas,
+ * Paths that the admin port serves to GET and HEAD without a key: health checks, and the identity schemas,
  * which the public port serves too and which Kratos's SDK requests from the admin port without
  * credentials.
  */
@@ -20,7 +20,8 @@ const openPath = /^\/(?:health\/(?:alive|ready)|admin\/schemas(?:\/[^/]+)?)\/?$/
  */
 export function authenticateApiKey(keys: readonly ApiKey[]): Middleware {
   return async function requireApiKey(ctx: Context, next: Next) {
-    if (openPath.test(ctx.path)) return next();
+    const reads = ctx.method === "GET" || ctx.method === "HEAD";
+    if (reads && openPath.test(ctx.path)) return next();
 
     const match = /^Bearer\s+(\S{1,512})$/i.exec(ctx.get("Authorization"));
     const key = match ? findApiKey(keys, match[1]!) : undefined;
