@@ -368,6 +368,48 @@ describe("password rehash", () => {
     expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
   });
 
+  it("answers a rehash login whose session ends at once", async () => {
+    const identityId = await createIdentity(app, {
+      email: "imported-revoked@example.com",
+      hashedPassword: bcrypt.hashSync(password, 4),
+    });
+    const { identities, hasher, sessions } = app.running.registrar;
+    const waitForSessions = sessions.waitForSessions.bind(sessions);
+    sessions.waitForSessions = async (position) => {
+      const visible = await waitForSessions(position);
+      // An administrator resets the password, ending every session, right after the new one.
+      const outcome = await identities.execute(
+        {
+          type: "ChangePassword",
+          identityId,
+          hashedPassword: await hasher.hash("an administrator's new passphrase 8"),
+          revokeOtherSessions: {},
+          now: new Date().toISOString(),
+        },
+        { actor: { type: "admin", id: "test" } },
+      );
+      expect(outcome.ok).toBe(true);
+      // The revocation reaches the read model before the login reads its session back.
+      if (outcome.ok && outcome.position) await waitForSessions(outcome.position);
+      return visible;
+    };
+    let answer: Awaited<ReturnType<typeof login>>;
+    try {
+      answer = await login(app, "imported-revoked@example.com", password);
+    } finally {
+      sessions.waitForSessions = waitForSessions;
+    }
+
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(answer.body.session.identity.id).toBe(identityId);
+    await eventually(async () => {
+      const whoami = await send(app, "GET", "/sessions/whoami", {
+        headers: { "X-Session-Token": answer.body.session_token },
+      });
+      expect(whoami.status).toBe(401);
+    });
+  });
+
   it("keeps a reset made during rehash", async () => {
     const identityId = await createIdentity(app, {
       email: "imported-reset@example.com",

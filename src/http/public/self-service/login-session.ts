@@ -26,6 +26,13 @@ export async function completeLogin(
   password: string,
 ): Promise<void> {
   const stored = await rehashPassword(ctx, registrar, identity, password);
+  // After a rehash, the response shows the identity as the read model has it with the new hash.
+  // When that cannot be read, the session is read back instead.
+  const current = stored.rehashedAt
+    ? await identityAfter(registrar, identity.id, stored.rehashedAt)
+    : stored.rehashed
+      ? undefined
+      : identity;
 
   const previous = loginStateOf(flow).refresh ? await activeSessionOf(ctx, registrar) : undefined;
   const sameIdentity = previous?.identity.id === identity.id;
@@ -45,8 +52,7 @@ export async function completeLogin(
     { ...commandContext(ctx, actor), causationId: flow.id },
     {
       ...(sameIdentity && { supersedesSessionId: previous.session.id }),
-      // A rehash changed the identity after this read of it, so the session is read back instead.
-      ...(!stored.rehashed && { identity }),
+      ...(current && { identity: current }),
       // A password change that lands after the verification must also stop this login.
       verifiedPasswordHash: stored.hash,
     },
@@ -121,18 +127,29 @@ async function endPreviousSession(
   if (token) registrar.sessions.forget(token);
 }
 
+/** Returns the identity once the identities read model has applied `position`. */
+async function identityAfter(
+  registrar: Registrar,
+  identityId: string,
+  position: string,
+): Promise<Identity | undefined> {
+  if (!(await registrar.sessions.waitForIdentities(position))) return undefined;
+  return registrar.queries.findIdentity(identityId);
+}
+
 /**
  * Replaces a hash made with an older algorithm or lower cost with an argon2id hash at the
  * configured parameters, unless the stored hash has changed since the login checked it. A
  * failure is logged and does not fail the login. Returns the hash the session is issued
- * against, and whether the stored identity may differ from `identity`.
+ * against, whether the stored identity may differ from `identity`, and the position of this
+ * login's own rehash when it made one.
  */
 async function rehashPassword(
   ctx: Context,
   registrar: Registrar,
   identity: Identity,
   password: string,
-): Promise<{ hash: string; rehashed: boolean }> {
+): Promise<{ hash: string; rehashed: boolean; rehashedAt?: string }> {
   const verified = identity.credentials.password?.config.hashedPassword ?? "";
   if (!registrar.hasher.needsRehash(verified)) return { hash: verified, rehashed: false };
 
@@ -148,7 +165,13 @@ async function rehashPassword(
       },
       commandContext(ctx, { type: "system", id: "password-rehash" }),
     );
-    if (outcome.ok) return { hash: hashedPassword, rehashed: true };
+    if (outcome.ok) {
+      return {
+        hash: hashedPassword,
+        rehashed: true,
+        ...(outcome.position && { rehashedAt: outcome.position }),
+      };
+    }
     if (outcome.error.code === "credential_changed") {
       return {
         hash: await currentHashIfMatching(registrar, identity.id, password, verified),
