@@ -321,6 +321,15 @@ const cases: BadInputCase[] = [
     options: registration({ method: undefined }),
     expected: { messageId: 4010003 },
   },
+  // The schema's name is an object whose fields are the form's nodes, so the message about the
+  // whole object goes to the form's own messages.
+  {
+    name: "submit name as a string",
+    method: "POST",
+    path: submit,
+    options: registration({ traits: { email: "named@example.com", name: "x" } }),
+    expected: { messageId: 4000026 },
+  },
   {
     name: "submit SQL in the email",
     method: "POST",

@@ -212,12 +212,19 @@ export function nodeName(uiNode: UiNode): string {
   return uiNode.attributes.node_type === "input" ? uiNode.attributes.name : uiNode.attributes.id;
 }
 
-/** Returns a copy of `container` with `messages` added to the node named `name`. */
+/**
+ * Returns a copy of `container` with `messages` added to the node named `name`. Without such a
+ * node, as for an error on a whole object trait whose fields are the nodes, the messages go to
+ * the form's own messages, so that none is lost.
+ */
 export function addNodeMessages(
   container: UiContainer,
   name: string,
   messages: UiText[],
 ): UiContainer {
+  if (!container.nodes.some((uiNode) => nodeName(uiNode) === name)) {
+    return addContainerMessages(container, messages);
+  }
   const nodes = container.nodes.map((uiNode) =>
     nodeName(uiNode) === name ? { ...uiNode, messages: [...uiNode.messages, ...messages] } : uiNode,
   );
