@@ -77,6 +77,13 @@ const coreConfigSchema = z.object({
   /** Registration attempts per client IP within `REGISTRATION_THROTTLE_WINDOW_SECONDS`. */
   REGISTRATIONS_PER_IP: z.coerce.number().int().min(1).default(100),
   REGISTRATION_THROTTLE_WINDOW_SECONDS: seconds.default(10 * 60),
+  /**
+   * Settings submits that change an identity's identifiers or addresses, per identity within
+   * `IDENTIFIER_CHANGE_WINDOW_SECONDS`. Each may answer "taken", so this also bounds how fast
+   * a signed-in user can test whether addresses are registered.
+   */
+  IDENTIFIER_CHANGES_PER_IDENTITY: z.coerce.number().int().min(1).default(10),
+  IDENTIFIER_CHANGE_WINDOW_SECONDS: seconds.default(60 * 60),
   /** Days security log rows (failed logins, with IP and user agent) are kept. */
   SECURITY_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
 });

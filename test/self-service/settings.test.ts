@@ -249,6 +249,40 @@ describe("profile settings", () => {
     expect(answer.body.identity.traits.email).toBe("taker@example.com");
   });
 
+  it("limits identifier changes per identity", async () => {
+    const limited = await startTestApp("settings_identifier_limit", {
+      env: { IDENTIFIER_CHANGES_PER_IDENTITY: "3" },
+    });
+    try {
+      await registerIdentity(limited, "probed@example.com", password);
+      const { token } = await registerIdentity(limited, "prober@example.com", password);
+      const flow = await newFlow(limited, token);
+      const probe = () =>
+        submit(limited, flow.id, token, {
+          method: "profile",
+          traits: { email: "probed@example.com" },
+        });
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const answer = await probe();
+        expect(answer.status).toBe(400);
+        expect(messageIds(answer.body.ui.messages)).toEqual([4000007]);
+      }
+      const limitedAnswer = await probe();
+      expect(limitedAnswer.status).toBe(429);
+      expect(limitedAnswer.body.error.id).toBe("rate_limited");
+      expect(Number(limitedAnswer.headers.get("Retry-After"))).toBeGreaterThan(0);
+
+      // A change that touches no identifier or address is not counted.
+      const renamed = await submit(limited, flow.id, token, {
+        method: "profile",
+        traits: { email: "prober@example.com", name: { first: "Ada" } },
+      });
+      expect(renamed.status).toBe(200);
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it("rejects invalid traits on their node", async () => {
     const { token } = await registerIdentity(app, "invalid@example.com", password);
     const flow = await newFlow(app, token);

@@ -10,7 +10,8 @@ import type {
 import type { Flow } from "../../../flows/flow-store.ts";
 import type { ExtractedTraits, TraitAddress } from "../../../identity-schema/index.ts";
 import type { ActiveSession } from "../../../queries/identity-queries.ts";
-import { internalServerError } from "../../errors.ts";
+import type { FallbackLimiter } from "../../../security/login-throttle.ts";
+import { internalServerError, rateLimited } from "../../errors.ts";
 import {
   duplicateCredentials,
   propertyMissing,
@@ -34,7 +35,7 @@ import { sendVerificationToNewAddresses } from "./verification-of-new-addresses.
 /**
  * Updates the traits from a settings flow (`method: "profile"`). The traits are validated
  * against the identity's schema. Changing a credential identifier or an address needs a
- * privileged session, and a taken identifier gets message 4000007. Each new unverified address
+ * privileged session and is limited per identity, and a taken identifier gets message 4000007. Each new unverified address
  * gets a verification code, and the response's `continue_with` names its verification flow.
  */
 export async function submitProfileSettings(
@@ -43,6 +44,7 @@ export async function submitProfileSettings(
   flow: Flow,
   active: ActiveSession,
   body: Record<string, unknown>,
+  identifierChanges: FallbackLimiter,
 ): Promise<void> {
   const identity = (await registrar.queries.findIdentity(active.identity.id)) ?? active.identity;
   const raw = body.traits;
@@ -67,8 +69,10 @@ export async function submitProfileSettings(
 
   const { traits, extracted } = validated;
   const identifiers = identifiersFor(identity, extracted);
-  if (changesCredentials(identity, identifiers, extracted) && !isPrivileged(registrar, active)) {
-    throw refreshRequired(ctx, registrar);
+  if (changesCredentials(identity, identifiers, extracted)) {
+    if (!isPrivileged(registrar, active)) throw refreshRequired(ctx, registrar);
+    const limit = await identifierChanges.consume(identity.id);
+    if (limit.limited) throw rateLimited(limit.retryAfterSeconds);
   }
 
   const outcome = await registrar.identities.execute(

@@ -3,6 +3,7 @@ import type { Context } from "koa";
 import type { Registrar } from "../../../app/registrar.ts";
 import type { Flow } from "../../../flows/flow-store.ts";
 import type { ActiveSession } from "../../../queries/identity-queries.ts";
+import { FallbackLimiter } from "../../../security/login-throttle.ts";
 import { settingsFlowExpired, type UiText } from "../../kratos/messages.ts";
 import { requireSession } from "../session-auth.ts";
 import { bodyObject, loadFlow } from "./flow-helpers.ts";
@@ -29,6 +30,15 @@ const settingsStrategyNotFound: UiText = {
  * `/self-service/settings` API. Every route needs the session of the flow's identity.
  */
 export function registerSettingsRoutes(router: Router, registrar: Registrar): void {
+  const identifierChanges = new FallbackLimiter({
+    name: "identifier-changes",
+    redis: registrar.redis,
+    points: registrar.config.IDENTIFIER_CHANGES_PER_IDENTITY,
+    windowSeconds: registrar.config.IDENTIFIER_CHANGE_WINDOW_SECONDS,
+    logger: registrar.logger,
+    timeoutMs: 500,
+  });
+
   router.get("/self-service/settings/api", async (ctx) => {
     const active = await requireSession(ctx, registrar);
     const flow = await createSettingsFlow(ctx, registrar, active);
@@ -45,7 +55,7 @@ export function registerSettingsRoutes(router: Router, registrar: Registrar): vo
     rejectBrowserRequest(ctx);
     const active = await requireSession(ctx, registrar);
     const flow = await loadOwnFlow(ctx, registrar, active);
-    await submitSettings(ctx, registrar, flow, active);
+    await submitSettings(ctx, registrar, flow, active, identifierChanges);
   });
 }
 
@@ -69,13 +79,14 @@ async function submitSettings(
   registrar: Registrar,
   flow: Flow,
   active: ActiveSession,
+  identifierChanges: FallbackLimiter,
 ): Promise<void> {
   const body = bodyObject(ctx);
   switch (body.method) {
     case "password":
       return submitPasswordSettings(ctx, registrar, flow, active, body);
     case "profile":
-      return submitProfileSettings(ctx, registrar, flow, active, body);
+      return submitProfileSettings(ctx, registrar, flow, active, body, identifierChanges);
     default: {
       const identity = await currentIdentity(registrar, active);
       await answerSettings(ctx, registrar, flow, {
