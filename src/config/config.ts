@@ -79,8 +79,8 @@ const coreConfigSchema = z.object({
   REGISTRATION_THROTTLE_WINDOW_SECONDS: seconds.default(10 * 60),
   /**
    * Settings submits that change an identity's identifiers or addresses, per identity within
-   * `IDENTIFIER_CHANGE_WINDOW_SECONDS`. Each may answer "taken", so this also bounds how fast
-   * a signed-in user can test whether addresses are registered.
+   * `IDENTIFIER_CHANGE_WINDOW_SECONDS`. Each may return 4000007 ("taken"), so this also bounds
+   * how fast a signed-in user can test whether addresses are registered.
    */
   IDENTIFIER_CHANGES_PER_IDENTITY: z.coerce.number().int().min(1).default(10),
   IDENTIFIER_CHANGE_WINDOW_SECONDS: seconds.default(60 * 60),

@@ -34,7 +34,7 @@ export interface TestAppOptions {
 export async function startTestApp(label: string, options: TestAppOptions = {}): Promise<TestApp> {
   const app = await startRegistrarForTest(label, {
     env: {
-      // A fixed port, so that every module sees the final public URL from the start.
+      // A fixed port, so that every module uses the final public URL from the start.
       PUBLIC_PORT: String(await freePort()),
       RUN_WORKERS: "false",
       LOG_LEVEL: "info",

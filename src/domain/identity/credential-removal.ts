@@ -15,7 +15,7 @@ export const firstFactorCredentialTypes: readonly CredentialType[] = [
 export const unremovableCredentialTypes: readonly CredentialType[] = ["code", "passkey"];
 
 /** Reason that an administrator may not delete a credential. */
-export type CredentialRemovalRefusal =
+export type CredentialRemovalRejection =
   | { code: "credential_not_removable"; credentialType: CredentialType }
   /** The identity has no credential of the type, or only identifiers without a configuration. */
   | { code: "credential_not_found"; credentialType: CredentialType }
@@ -31,7 +31,7 @@ export type CredentialRemovalRefusal =
 export function checkCredentialRemoval(
   identity: Identity,
   type: CredentialType,
-): CredentialRemovalRefusal | null {
+): CredentialRemovalRejection | null {
   if (unremovableCredentialTypes.includes(type)) {
     return { code: "credential_not_removable", credentialType: type };
   }

@@ -1,7 +1,7 @@
 import type { Context } from "koa";
 import type { Registrar } from "../../app/registrar.ts";
 import {
-  type CredentialRemovalRefusal,
+  type CredentialRemovalRejection,
   type CredentialType,
   checkCredentialRemoval,
 } from "../../domain/identity/index.ts";
@@ -39,8 +39,8 @@ export function deleteCredential(registrar: Registrar) {
     const identity = await loadIdentityOrThrow(registrar, identityId);
     if (!credentialTypes.includes(type as CredentialType)) throw credentialNotFound(type);
 
-    const refusal = checkCredentialRemoval(identity, type as CredentialType);
-    if (refusal) throw refusalToError(refusal);
+    const rejection = checkCredentialRemoval(identity, type as CredentialType);
+    if (rejection) throw rejectionToError(rejection);
 
     // NOTE: no event removes a credential yet. Only a password can be set up today, and it is
     // always the last first factor, so a request reaches this line only once a second credential
@@ -59,9 +59,9 @@ function credentialTypeParam(ctx: Context): string {
   });
 }
 
-function refusalToError(refusal: CredentialRemovalRefusal): RegistrarError {
-  const type = refusal.credentialType;
-  switch (refusal.code) {
+function rejectionToError(rejection: CredentialRemovalRejection): RegistrarError {
+  const type = rejection.credentialType;
+  switch (rejection.code) {
     case "credential_not_removable":
       return badRequest({
         message: `Credentials of type ${type} cannot be deleted through the admin API.`,
