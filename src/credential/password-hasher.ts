@@ -88,7 +88,7 @@ export class PasswordHasher {
     // hash, would reject a wrong password sooner than the dummy verification rejects an unknown
     // identifier, which would reveal that the identity exists. So such a hash is checked beside
     // a dummy verification, and the check takes at least as long as one.
-    const needsRehash = this.needsRehash(encodedHash);
+    const needsRehash = this.#isBelowConfiguredCost(parsed);
     const check = verifyParsed(password, parsed);
     const matches = needsRehash
       ? (await Promise.all([check, this.verifyDummy(password)]))[0]
@@ -112,7 +112,11 @@ export class PasswordHasher {
    */
   needsRehash(encodedHash: string): boolean {
     const parsed = parsePasswordHash(encodedHash);
-    if (isHashFormatError(parsed) || parsed.algorithm !== "argon2id") {
+    return isHashFormatError(parsed) || this.#isBelowConfiguredCost(parsed);
+  }
+
+  #isBelowConfiguredCost(parsed: ParsedPasswordHash): boolean {
+    if (parsed.algorithm !== "argon2id") {
       return true;
     }
     const configured = this.parameters;
