@@ -1,5 +1,5 @@
 import { pbkdf2Sync, randomBytes, randomUUID } from "node:crypto";
-import { Configuration, IdentityApi } from "@ory/client";
+import type { IdentityApi } from "@ory/client";
 import argon2 from "argon2";
 import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +16,7 @@ import {
   countEvents,
   createIdentity,
   expectError,
+  identityApiOf,
   loginThroughPublicApi,
   readOnlyKey,
   startAdminTestApp,
@@ -27,9 +28,7 @@ const password = "a long and unusual passphrase 42";
 
 beforeAll(async () => {
   app = await startAdminTestApp("admin_batch");
-  identities = new IdentityApi(
-    new Configuration({ basePath: app.adminUrl, accessToken: app.adminKey }),
-  );
+  identities = identityApiOf(app);
 });
 
 afterAll(async () => {

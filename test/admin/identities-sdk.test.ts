@@ -1,17 +1,15 @@
-import { Configuration, IdentityApi } from "@ory/client";
+import type { IdentityApi } from "@ory/client";
 import { isAxiosError } from "axios";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestApp } from "../support/app.ts";
-import { admin, startAdminTestApp } from "./support.ts";
+import { admin, identityApiOf, startAdminTestApp } from "./support.ts";
 
 let app: TestApp;
 let identities: IdentityApi;
 
 beforeAll(async () => {
   app = await startAdminTestApp("admin_sdk");
-  identities = new IdentityApi(
-    new Configuration({ basePath: app.adminUrl, accessToken: app.adminKey }),
-  );
+  identities = identityApiOf(app);
 });
 
 afterAll(async () => {

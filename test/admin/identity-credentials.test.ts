@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Configuration, type DeleteIdentityCredentialsTypeEnum, IdentityApi } from "@ory/client";
+import type { DeleteIdentityCredentialsTypeEnum, IdentityApi } from "@ory/client";
 import { isAxiosError } from "axios";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestApp } from "../support/app.ts";
@@ -8,6 +8,7 @@ import {
   countEvents,
   createIdentity,
   expectError,
+  identityApiOf,
   readOnlyKey,
   startAdminTestApp,
 } from "./support.ts";
@@ -18,9 +19,7 @@ const password = "a long and unusual passphrase 42";
 
 beforeAll(async () => {
   app = await startAdminTestApp("admin_identity_credentials");
-  identities = new IdentityApi(
-    new Configuration({ basePath: app.adminUrl, accessToken: app.adminKey }),
-  );
+  identities = identityApiOf(app);
 });
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { Configuration, IdentityApi, type ManageSessionsBody } from "@ory/client";
+import type { IdentityApi, ManageSessionsBody } from "@ory/client";
 import { isAxiosError } from "axios";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app.ts";
@@ -7,6 +7,7 @@ import {
   admin,
   countEvents,
   expectError,
+  identityApiOf,
   loginThroughPublicApi,
   publicApi,
   registerThroughPublicApi,
@@ -25,9 +26,7 @@ beforeAll(async () => {
     ADMIN_API_KEYS: JSON.stringify([{ id: "session-reader", sha256, scopes: ["sessions:read"] }]),
     MANAGE_SESSIONS_BATCH_SIZE: String(batchSize),
   });
-  identities = new IdentityApi(
-    new Configuration({ basePath: app.adminUrl, accessToken: app.adminKey }),
-  );
+  identities = identityApiOf(app);
 });
 
 afterAll(async () => {

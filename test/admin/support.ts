@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { Configuration, IdentityApi } from "@ory/client";
 import { expect } from "vitest";
 import { startTestApp, type TestApp } from "../support/app.ts";
 
@@ -27,6 +28,11 @@ export function startAdminTestApp(label: string): Promise<TestApp> {
   return startTestApp(label, {
     ADMIN_API_KEYS: JSON.stringify([{ id: "reader", sha256, scopes: ["identities:read"] }]),
   });
+}
+
+/** Returns `@ory/client`'s identity API for the admin port, with the bootstrap key. */
+export function identityApiOf(app: TestApp): IdentityApi {
+  return new IdentityApi(new Configuration({ basePath: app.adminUrl, accessToken: app.adminKey }));
 }
 
 /** Sends a request to the admin port. */
