@@ -51,24 +51,35 @@ export async function load(url: string, options: LoadOptions): Promise<LoadResul
   };
 }
 
+/** Builds node:http request options, with JSON headers when there is a body. */
+function requestOptions(
+  agent: http.Agent,
+  target: URL,
+  method: string | undefined,
+  headers: Record<string, string> | undefined,
+  body: string | undefined,
+): http.RequestOptions {
+  return {
+    agent,
+    host: target.hostname,
+    port: target.port,
+    path: target.pathname + target.search,
+    method: method ?? "GET",
+    headers: {
+      ...headers,
+      ...(body !== undefined && {
+        "Content-Type": "application/json",
+        "Content-Length": Buffer.byteLength(body),
+      }),
+    },
+  };
+}
+
 function request(agent: http.Agent, target: URL, options: LoadOptions): Promise<number> {
   return new Promise((resolve) => {
     const body = options.body?.();
     const req = http.request(
-      {
-        agent,
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname + target.search,
-        method: options.method ?? "GET",
-        headers: {
-          ...options.headers,
-          ...(body !== undefined && {
-            "Content-Type": "application/json",
-            "Content-Length": Buffer.byteLength(body),
-          }),
-        },
-      },
+      requestOptions(agent, target, options.method, options.headers, body),
       (res) => {
         res.resume();
         res.on("end", () => resolve(res.statusCode ?? 0));
@@ -93,20 +104,7 @@ export function requestJson(
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      {
-        agent,
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname + target.search,
-        method: options.method ?? "GET",
-        headers: {
-          Accept: "application/json",
-          ...(body !== undefined && {
-            "Content-Type": "application/json",
-            "Content-Length": Buffer.byteLength(body),
-          }),
-        },
-      },
+      requestOptions(agent, target, options.method, { Accept: "application/json" }, body),
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
